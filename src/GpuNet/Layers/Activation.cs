@@ -1,0 +1,77 @@
+using GpuNet.Runtime;
+
+namespace GpuNet.Layers;
+
+/// <summary>Activation functions the layers and the MLP know.</summary>
+public enum ActivationKind { Relu, LeakyRelu, Sigmoid, Tanh }
+
+/// <summary>An element-wise activation layer.</summary>
+public sealed class Activation(string name, ActivationKind kind, float slope = 0.01f) : BufferedLayer(name)
+{
+    private Tensor? _x, _yOut;
+
+    public ActivationKind Function => kind;
+    public override string Kind => kind.ToString();
+    protected override int[] SetupInternal(int[] s) => s;
+
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        _x = x;
+        var y = Output(x.Shape[0]);
+        if (y.Rank != x.Rank) y = y.View(x.Shape);
+        switch (kind)
+        {
+            case ActivationKind.Relu: Accelerator.ReluForward(x, y); break;
+            case ActivationKind.LeakyRelu: Accelerator.LeakyReluForward(x, y, slope); break;
+            case ActivationKind.Sigmoid: Accelerator.SigmoidForward(x, y); break;
+            case ActivationKind.Tanh: Accelerator.TanhForward(x, y); break;
+        }
+        return _yOut = y;
+    }
+
+    public override Tensor? Backward(Tensor dy)
+    {
+        if (!PropagateDown) return null;
+        var dx = InputGradient(dy.Shape[0]);
+        switch (kind)
+        {
+            case ActivationKind.Relu: Accelerator.ReluBackward(_yOut!, dy, dx); break;
+            case ActivationKind.LeakyRelu: Accelerator.LeakyReluBackward(_x!, dy, dx, slope); break;
+            case ActivationKind.Sigmoid: Accelerator.SigmoidBackward(_yOut!, dy, dx); break;
+            case ActivationKind.Tanh: Accelerator.TanhBackward(_yOut!, dy, dx); break;
+        }
+        return dx;
+    }
+}
+
+/// <summary>Inverted dropout: at training time keeps each unit with probability 1 − p and scales it by 1/(1 − p).</summary>
+public sealed class Dropout(string name, float p, uint seed) : BufferedLayer(name)
+{
+    private Tensor? _mask;
+    private bool _training;
+
+    public override string Kind => "Dropout";
+    public override string Details => $"p={p}";
+    protected override int[] SetupInternal(int[] s) => s;
+
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        _training = training;
+        if (!training) return x;
+        var y = Output(x.Shape[0]);
+        var mask = Buffer(ref _mask, x.Shape[0], OutputShape);
+        Accelerator.DropoutForward(x, y, mask, p, unchecked(seed * 0x9E3779B9u + (uint)Step * 0x85EBCA6Bu + (uint)(Step >> 32)));
+        return y;
+    }
+
+    public override Tensor? Backward(Tensor dy)
+    {
+        if (!PropagateDown) return null;
+        if (!_training) return dy;
+        var dx = InputGradient(dy.Shape[0]);
+        Accelerator.DropoutBackward(dy, Buffer(ref _mask, dy.Shape[0], OutputShape), dx);
+        return dx;
+    }
+
+    public override void Dispose() { Free(ref _mask); base.Dispose(); }
+}

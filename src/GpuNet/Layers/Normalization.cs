@@ -1,0 +1,77 @@
+using GpuNet.Runtime;
+
+namespace GpuNet.Layers;
+
+/// <summary>Local response normalisation across channels (AlexNet: size 5, k 2, α 1e-4, β 0.75).</summary>
+public sealed class Lrn(string name, LrnParameters p) : BufferedLayer(name)
+{
+    private Tensor? _x, _yOut, _scale;
+
+    public override string Kind => "LRN";
+    public override string Details => $"n{p.Size} k{p.K} a{p.Alpha} b{p.Beta}";
+    protected override int[] SetupInternal(int[] s) => s.Length == 3 ? s : throw new ArgumentException($"{Name}: LRN needs (C, H, W) input, got {Shapes.Format(s)}");
+
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        _x = x;
+        _yOut = Output(x.Shape[0]);
+        Accelerator.LrnForward(x, _yOut, Buffer(ref _scale, x.Shape[0], OutputShape), p);
+        return _yOut;
+    }
+
+    public override Tensor? Backward(Tensor dy)
+    {
+        if (!PropagateDown) return null;
+        var dx = InputGradient(dy.Shape[0]);
+        Accelerator.LrnBackward(_x!, _yOut!, Buffer(ref _scale, dy.Shape[0], OutputShape), dy, dx, p);
+        return dx;
+    }
+
+    public override void Dispose() { Free(ref _scale); base.Dispose(); }
+}
+
+/// <summary>Batch normalisation per channel (or per feature for (N, F) inputs), with running statistics for evaluation.</summary>
+public sealed class BatchNorm(string name, float momentum = 0.1f, float epsilon = 1e-5f) : BufferedLayer(name)
+{
+    private Tensor? _x, _saveMean, _saveInvStd;
+    public Parameter Gamma { get; private set; } = null!;
+    public Parameter Beta { get; private set; } = null!;
+    public Parameter RunningMean { get; private set; } = null!;
+    public Parameter RunningVariance { get; private set; } = null!;
+
+    public override string Kind => "BatchNorm";
+
+    protected override int[] SetupInternal(int[] s)
+    {
+        int c = s[0];
+        Gamma = AddParameter("gamma", ParameterRole.Scale, [c], true, 1, 1);
+        Beta = AddParameter("beta", ParameterRole.Shift, [c], true, 1, 1);
+        RunningMean = AddParameter("running_mean", ParameterRole.RunningMean, [c], false, 1, 1);
+        RunningVariance = AddParameter("running_var", ParameterRole.RunningVariance, [c], false, 1, 1);
+        Accelerator.Fill(Gamma.Data, 1f);
+        Accelerator.Fill(RunningVariance.Data, 1f);
+        _saveMean = Accelerator.Zeros(c);
+        _saveInvStd = Accelerator.Zeros(c);
+        return s;
+    }
+
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        _x = x;
+        var y = Output(x.Shape[0]);
+        if (training)
+            Accelerator.BatchNormForwardTraining(x, Gamma.Data, Beta.Data, y, RunningMean.Data, RunningVariance.Data, _saveMean!, _saveInvStd!, momentum, epsilon);
+        else
+            Accelerator.BatchNormForwardInference(x, Gamma.Data, Beta.Data, RunningMean.Data, RunningVariance.Data, y, epsilon);
+        return y;
+    }
+
+    public override Tensor? Backward(Tensor dy)
+    {
+        var dx = InputGradient(dy.Shape[0]);
+        Accelerator.BatchNormBackward(_x!, dy, Gamma.Data, _saveMean!, _saveInvStd!, dx, Gamma.Grad!, Beta.Grad!);
+        return PropagateDown ? dx : null;
+    }
+
+    public override void Dispose() { Free(ref _saveMean); Free(ref _saveInvStd); base.Dispose(); }
+}

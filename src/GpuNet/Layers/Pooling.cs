@@ -1,0 +1,72 @@
+using GpuNet.Runtime;
+
+namespace GpuNet.Layers;
+
+/// <summary>Max or average pooling over k×k windows with a stride (AlexNet's overlapping pooling: k 3, stride 2).</summary>
+public sealed class Pool2d(string name, bool max, int kernel, int stride, int padding = 0) : BufferedLayer(name)
+{
+    private Pool2dGeometry _g;
+    private Tensor? _x;
+
+    public override string Kind => max ? "MaxPool2d" : "AvgPool2d";
+    public override string Details => $"{kernel}x{kernel} s{stride}" + (padding > 0 ? $" p{padding}" : "");
+
+    private Pool2dGeometry Geometry(int n) => new(n, InputShape[0], InputShape[1], InputShape[2], kernel, kernel, stride, stride, padding, padding);
+
+    protected override int[] SetupInternal(int[] s)
+    {
+        if (s.Length != 3) throw new ArgumentException($"{Name}: pooling needs (C, H, W) input, got {Shapes.Format(s)}");
+        var g = Geometry(1);
+        g.Validate();
+        return [s[0], g.OutH, g.OutW];
+    }
+
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        _x = x;
+        _g = Geometry(x.Shape[0]);
+        var y = Output(_g.N);
+        if (max) Accelerator.MaxPool2dForward(x, y, _g); else Accelerator.AvgPool2dForward(x, y, _g);
+        return y;
+    }
+
+    public override Tensor? Backward(Tensor dy)
+    {
+        if (!PropagateDown) return null;
+        var dx = InputGradient(_g.N);
+        if (max) Accelerator.MaxPool2dBackward(_x!, dy, dx, _g); else Accelerator.AvgPool2dBackward(dy, dx, _g);
+        return dx;
+    }
+}
+
+/// <summary>Global average pooling: (C, H, W) → (C).</summary>
+public sealed class GlobalAvgPool(string name) : BufferedLayer(name)
+{
+    public override string Kind => "GlobalAvgPool";
+
+    protected override int[] SetupInternal(int[] s) => s.Length == 3 ? [s[0]] : throw new ArgumentException($"{Name}: needs (C, H, W) input, got {Shapes.Format(s)}");
+
+    public override Tensor Forward(Tensor x, bool training)
+    {
+        var y = Output(x.Shape[0]);
+        Accelerator.GlobalAvgPoolForward(x, y);
+        return y;
+    }
+
+    public override Tensor? Backward(Tensor dy)
+    {
+        if (!PropagateDown) return null;
+        var dx = InputGradient(dy.Shape[0]);
+        Accelerator.GlobalAvgPoolBackward(dy, dx);
+        return dx;
+    }
+}
+
+/// <summary>Reshapes (C, H, W) to (C·H·W) without copying.</summary>
+public sealed class Flatten(string name) : Layer(name)
+{
+    public override string Kind => "Flatten";
+    protected override int[] SetupInternal(int[] s) => [Shapes.Product(s)];
+    public override Tensor Forward(Tensor x, bool training) => x.View(x.Shape[0], OutputShape[0]);
+    public override Tensor? Backward(Tensor dy) => PropagateDown ? dy.View([dy.Shape[0], .. InputShape]) : null;
+}

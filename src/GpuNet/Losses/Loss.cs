@@ -1,0 +1,109 @@
+using GpuNet.Runtime;
+
+namespace GpuNet.Losses;
+
+/// <summary>Training objectives. Classification losses read class labels; the rest compare with one-hot targets.</summary>
+public enum LossKind { SoftmaxCrossEntropy, WeightedCrossEntropy, Mse, Mae, BinaryCrossEntropy, Hinge }
+
+/// <summary>
+/// A loss on the model's output (N, C) against integer labels, mean-reduced over the batch (weighted cross-entropy
+/// divides by Σ w[y_i], as PyTorch does). Buffers are reused between batches.
+/// </summary>
+public sealed class Loss : IDisposable
+{
+    private readonly Accelerator _acc;
+    private readonly float[]? _weights;
+    private Tensor? _classWeights, _labels, _targets, _perSample, _grad, _probs;
+    private Tensor? _output, _curLabels, _curProbs, _curTargets;
+    private float _scale;
+
+    public Loss(Accelerator accelerator, LossKind kind, float[]? classWeights = null)
+    {
+        _acc = accelerator;
+        Kind = kind;
+        if (kind == LossKind.WeightedCrossEntropy)
+        {
+            _weights = classWeights ?? throw new ArgumentException("weighted cross-entropy needs class weights");
+            _classWeights = accelerator.FromHost(classWeights, classWeights.Length);
+        }
+    }
+
+    public LossKind Kind { get; }
+
+    /// <summary>Softmax probabilities of the last forward, for cross-entropy losses (N, C).</summary>
+    public Tensor? Probabilities => _curProbs;
+
+    /// <summary>Mean loss of output (N, C) against labels (N).</summary>
+    public float Forward(Tensor output, ReadOnlySpan<int> labels)
+    {
+        int n = output.Shape[0], c = output.Shape[1];
+        if (labels.Length != n) throw new ArgumentException($"{labels.Length} labels for a batch of {n}");
+        _output = output;
+        var lab = _curLabels = Ensure(ref _labels, n);
+        var hostLabels = new float[n];
+        double norm = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if ((uint)labels[i] >= (uint)c) throw new ArgumentException($"label {labels[i]} is outside the model's {c} classes");
+            hostLabels[i] = labels[i];
+            norm += _weights is null ? 1 : _weights[labels[i]];
+        }
+        lab.CopyFrom(hostLabels);
+        _scale = (float)(1.0 / Math.Max(norm, 1e-12));
+        var loss = Ensure(ref _perSample, n);
+        switch (Kind)
+        {
+            case LossKind.SoftmaxCrossEntropy:
+            case LossKind.WeightedCrossEntropy:
+                _acc.SoftmaxCrossEntropyForward(output, lab, _classWeights, _curProbs = Ensure(ref _probs, n, c), loss);
+                break;
+            case LossKind.Hinge:
+                _acc.HingeForward(output, lab, loss);
+                break;
+            default:
+                var onehot = new float[n * c];
+                for (int i = 0; i < n; i++) onehot[i * c + labels[i]] = 1f;
+                var t = _curTargets = Ensure(ref _targets, n, c);
+                t.CopyFrom(onehot);
+                if (Kind == LossKind.Mse) _acc.MseForward(output, t, loss);
+                else if (Kind == LossKind.Mae) _acc.MaeForward(output, t, loss);
+                else _acc.BinaryCrossEntropyForward(output, t, loss);
+                break;
+        }
+        double sum = 0;
+        foreach (float v in loss.ToArray()) sum += v;
+        return (float)(sum * _scale);
+    }
+
+    /// <summary>Gradient of the last forward's mean loss with respect to the output.</summary>
+    public Tensor Backward()
+    {
+        var output = _output ?? throw new InvalidOperationException("Backward before Forward");
+        int n = output.Shape[0], c = output.Shape[1];
+        var d = Ensure(ref _grad, n, c);
+        switch (Kind)
+        {
+            case LossKind.SoftmaxCrossEntropy:
+            case LossKind.WeightedCrossEntropy: _acc.SoftmaxCrossEntropyBackward(_curProbs!, _curLabels!, _classWeights, d, _scale); break;
+            case LossKind.Hinge: _acc.HingeBackward(output, _curLabels!, d, _scale); break;
+            case LossKind.Mse: _acc.MseBackward(output, _curTargets!, d, _scale); break;
+            case LossKind.Mae: _acc.MaeBackward(output, _curTargets!, d, _scale); break;
+            default: _acc.BinaryCrossEntropyBackward(output, _curTargets!, d, _scale); break;
+        }
+        return d;
+    }
+
+    private Tensor Ensure(ref Tensor? t, params int[] shape)
+    {
+        if (t is not null && t.Shape[0] >= shape[0] && t.Length / t.Shape[0] == Shapes.Product(shape) / shape[0])
+            return t.Shape[0] == shape[0] ? t : t.Slice(0, shape);
+        t?.Dispose();
+        t = _acc.Allocate(shape);
+        return t;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in new[] { _classWeights, _labels, _targets, _perSample, _grad, _probs }) t?.Dispose();
+    }
+}

@@ -1,0 +1,48 @@
+using GpuNet.Layers;
+
+namespace GpuNet.Models;
+
+/// <summary>Weight initialisation schemes.</summary>
+public enum InitScheme
+{
+    /// <summary>Weights and biases U(±1/√fan_in) (LeCun's and Torch's default).</summary>
+    Uniform,
+    /// <summary>Glorot: U(±√(6/(fan_in + fan_out))), biases 0.</summary>
+    Xavier,
+    /// <summary>He: N(0, 2/fan_in), biases 0.</summary>
+    He,
+    /// <summary>AlexNet: N(0, 0.01²), biases 1 on conv2, conv4, conv5 and the hidden FC layers, 0 elsewhere.</summary>
+    AlexNet,
+}
+
+public static class Initializer
+{
+    public static InitScheme Parse(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "uniform" => InitScheme.Uniform,
+        "xavier" or "glorot" => InitScheme.Xavier,
+        "he" or "kaiming" => InitScheme.He,
+        "alexnet" => InitScheme.AlexNet,
+        _ => throw new ArgumentException($"unknown initialiser '{name}'; known: uniform, xavier, he, alexnet"),
+    };
+
+    /// <summary>Fills every trainable weight and bias of the model (normalisation layers keep γ = 1, β = 0).</summary>
+    public static void Apply(Model model, InitScheme scheme, Rng rng)
+    {
+        foreach (var p in model.Parameters)
+        {
+            if (p.Role is not (ParameterRole.Weight or ParameterRole.Bias)) continue;
+            var host = new float[p.Data.Length];
+            bool bias = p.Role == ParameterRole.Bias;
+            for (int i = 0; i < host.Length; i++)
+                host[i] = scheme switch
+                {
+                    InitScheme.Uniform => rng.Uniform(-1f, 1f) / MathF.Sqrt(p.FanIn),
+                    InitScheme.Xavier => bias ? 0f : rng.Uniform(-1f, 1f) * MathF.Sqrt(6f / (p.FanIn + p.FanOut)),
+                    InitScheme.He => bias ? 0f : (float)(rng.NextGaussian() * Math.Sqrt(2.0 / p.FanIn)),
+                    _ => bias ? p.AlexNetBias : (float)(rng.NextGaussian() * 0.01),
+                };
+            p.Data.CopyFrom(host);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using GpuNet.Layers;
+using GpuNet.Runtime;
+
+namespace GpuNet.Models;
+
+/// <summary>
+/// A chain of layers on one accelerator: the forward pass runs them in order, the backward pass in reverse.
+/// Owns its layers and their parameters.
+/// </summary>
+public sealed class Model : IDisposable
+{
+    private readonly List<Layer> _layers = [];
+
+    public Model(string name, Accelerator accelerator, int[] inputShape, IEnumerable<Layer> layers)
+    {
+        Name = name;
+        Accelerator = accelerator;
+        InputShape = inputShape;
+        int[] shape = inputShape;
+        foreach (var layer in layers)
+        {
+            shape = layer.Setup(accelerator, shape);
+            _layers.Add(layer);
+        }
+        if (_layers.Count > 0) _layers[0].PropagateDown = false;
+        OutputShape = shape;
+    }
+
+    public string Name { get; }
+    public Accelerator Accelerator { get; }
+    /// <summary>Per-sample input shape, e.g. (1, 32, 32) for LeNet-5.</summary>
+    public int[] InputShape { get; }
+    public int[] OutputShape { get; }
+    public int Classes => OutputShape[0];
+    public IReadOnlyList<Layer> Layers => _layers;
+    /// <summary>Every parameter and buffer, in layer order.</summary>
+    public IEnumerable<Parameter> Parameters => _layers.SelectMany(l => l.Parameters);
+    /// <summary>Trainable parameter count (running statistics excluded).</summary>
+    public long ParameterCount => Parameters.Where(p => p.Trainable).Sum(p => (long)p.Data.Length);
+
+    /// <summary>Global step, passed to layers that draw random numbers (dropout).</summary>
+    public long Step { get; set; }
+
+    /// <summary>x: (N, …InputShape) → logits (N, Classes). The result belongs to the last layer.</summary>
+    public Tensor Forward(Tensor x, bool training)
+    {
+        if (!Shapes.Equal(x.Shape.AsSpan(1), InputShape))
+            throw new ArgumentException($"model {Name} takes input (N, {string.Join(", ", InputShape)}), got {Shapes.Format(x.Shape)}");
+        foreach (var layer in _layers)
+        {
+            layer.Step = Step;
+            x = layer.Forward(x, training);
+        }
+        return x;
+    }
+
+    /// <summary>Back-propagates the gradient of the loss with respect to the logits, filling every parameter's Grad.</summary>
+    public void Backward(Tensor dlogits)
+    {
+        Tensor? d = dlogits;
+        for (int i = _layers.Count - 1; i >= 0 && d is not null; i--)
+            d = _layers[i].Backward(d);
+    }
+
+    public void Dispose()
+    {
+        foreach (var layer in _layers) layer.Dispose();
+    }
+}

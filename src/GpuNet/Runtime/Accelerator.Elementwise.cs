@@ -1,0 +1,66 @@
+namespace GpuNet.Runtime;
+
+public abstract partial class Accelerator
+{
+    /// <summary>t[i] = value.</summary>
+    public void Fill(Tensor t, float value) { Check(t, nameof(t)); FillInternal(t, value); }
+
+    /// <summary>dst[i] = src[i]; same element count, same accelerator.</summary>
+    public void Copy(Tensor src, Tensor dst) { Check(src, nameof(src)); Check(dst, nameof(dst)); CheckSameLength(src, nameof(src), dst, nameof(dst)); CopyInternal(src, dst); }
+
+    /// <summary>y += alpha · x.</summary>
+    public void Axpy(float alpha, Tensor x, Tensor y) { Check(x, nameof(x)); Check(y, nameof(y)); CheckSameLength(x, nameof(x), y, nameof(y)); AxpyInternal(alpha, x, y); }
+
+    /// <summary>t *= alpha.</summary>
+    public void Scale(Tensor t, float alpha) { Check(t, nameof(t)); ScaleInternal(t, alpha); }
+
+    /// <summary>y[n, c, i] += bias[c]. y: (N, C, ...), bias: (C).</summary>
+    public void BiasAddForward(Tensor y, Tensor bias)
+    {
+        var (n, c, inner) = Nci(y, nameof(y));
+        Check(y, nameof(y)); Check(bias, nameof(bias), c);
+        BiasAddForwardInternal(y, bias, n, c, inner);
+    }
+
+    /// <summary>dbias[c] = Σ_{n, i} dy[n, c, i] (overwritten).</summary>
+    public void BiasAddBackward(Tensor dy, Tensor dbias)
+    {
+        var (n, c, inner) = Nci(dy, nameof(dy));
+        Check(dy, nameof(dy)); Check(dbias, nameof(dbias), c);
+        BiasAddBackwardInternal(dy, dbias, n, c, inner);
+    }
+
+    /// <summary>
+    /// Inverted dropout: mask[i] = (u_i ≥ p) / (1 − p) with u_i a counter-based hash of (seed, i), the same on every
+    /// backend; y = x · mask.
+    /// </summary>
+    public void DropoutForward(Tensor x, Tensor y, Tensor mask, float p, uint seed)
+    {
+        if (p is < 0f or >= 1f) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability must be in [0, 1), got {p}");
+        CheckUnary(x, y); Check(mask, nameof(mask)); CheckSameLength(x, nameof(x), mask, nameof(mask));
+        DropoutForwardInternal(x, y, mask, p, seed);
+    }
+
+    /// <summary>dx = dy · mask.</summary>
+    public void DropoutBackward(Tensor dy, Tensor mask, Tensor dx) { CheckBinary(mask, dy, dx); DropoutBackwardInternal(dy, mask, dx); }
+
+    protected abstract void FillInternal(Tensor t, float value);
+    protected abstract void CopyInternal(Tensor src, Tensor dst);
+    protected abstract void AxpyInternal(float alpha, Tensor x, Tensor y);
+    protected abstract void ScaleInternal(Tensor t, float alpha);
+    protected abstract void BiasAddForwardInternal(Tensor y, Tensor bias, int n, int c, int inner);
+    protected abstract void BiasAddBackwardInternal(Tensor dy, Tensor dbias, int n, int c, int inner);
+    protected abstract void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed);
+    protected abstract void DropoutBackwardInternal(Tensor dy, Tensor mask, Tensor dx);
+
+    /// <summary>
+    /// The dropout hash: uniform in [0, 1) from (seed, index). Kernels in kernels/ use the same integer mix
+    /// (a murmur3 finaliser), so masks agree bit for bit across backends.
+    /// </summary>
+    public static float DropoutUniform(uint seed, uint index)
+    {
+        uint h = seed ^ (index * 0x9E3779B9u);
+        h ^= h >> 16; h *= 0x85EBCA6Bu; h ^= h >> 13; h *= 0xC2B2AE35u; h ^= h >> 16;
+        return (h >> 8) * (1f / 16777216f);
+    }
+}

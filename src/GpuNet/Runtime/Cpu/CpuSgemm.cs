@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace GpuNet.Runtime.Cpu;
+
+/// <summary>
+/// Single-precision GEMM for the CPU accelerator, organised as in BLIS/GotoBLAS: B is packed into KC×NR panels,
+/// A into MR×KC panels, and a 6×16 register-blocked micro-kernel (12 accumulators of 8 floats, FMA) does the work.
+/// Row-major: C (M, N) = alpha · op(A) (M, K) · op(B) (K, N) + beta · C.
+/// </summary>
+internal static unsafe class CpuSgemm
+{
+    public const int MR = 6, NR = 16;
+    private const int KC = 256, MC = 120, NC = 3072;
+    // Below this many multiply-adds the threads cost more than they save.
+    private const long ParallelThreshold = 1L << 18;
+
+    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, CpuAccelerator? parallel)
+    {
+        if (beta != 1f)
+            for (int i = 0; i < m; i++)
+            {
+                var row = new Span<float>(c + (long)i * ldc, n);
+                if (beta == 0f) row.Clear(); else System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+            }
+        if (k == 0 || alpha == 0f || m == 0 || n == 0) return;
+        if (parallel is not null && (parallel.Threads == 1 || (long)m * n * k < ParallelThreshold)) parallel = null;
+
+        int ncMax = Math.Min(NC, RoundUp(n, NR));
+        float[] packB = ArrayPool<float>.Shared.Rent(KC * ncMax);
+        try
+        {
+            fixed (float* bp = packB)
+            {
+                float* pb = bp;
+                for (int jc = 0; jc < n; jc += NC)
+                {
+                    int nc = Math.Min(NC, n - jc);
+                    int panels = (nc + NR - 1) / NR;
+                    for (int pc = 0; pc < k; pc += KC)
+                    {
+                        int kc = Math.Min(KC, k - pc);
+                        if (parallel is null) PackB(transB, b, ldb, pc, kc, jc, 0, panels, nc, pb);
+                        else parallel.For(panels, 8, (p0, p1) => PackB(transB, b, ldb, pc, kc, jc, p0, p1, nc, pb));
+
+                        int mBlocks = (m + MC - 1) / MC;
+                        int nChunks = parallel is null ? 1 : Math.Min(panels, Math.Max(1, (parallel.Threads + mBlocks - 1) / mBlocks));
+                        int tasks = mBlocks * nChunks;
+                        void RunTask(int t)
+                        {
+                            int ib = t / nChunks, chunk = t % nChunks;
+                            int ic = ib * MC, mc = Math.Min(MC, m - ic);
+                            int p0 = (int)((long)panels * chunk / nChunks), p1 = (int)((long)panels * (chunk + 1) / nChunks);
+                            float[] packA = ArrayPool<float>.Shared.Rent(MC * KC);
+                            fixed (float* ap = packA)
+                            {
+                                PackA(transA, a, lda, ic, mc, pc, kc, ap);
+                                Macro(kc, mc, nc, p0, p1, ap, pb, c + (long)ic * ldc + jc, ldc, alpha);
+                            }
+                            ArrayPool<float>.Shared.Return(packA);
+                        }
+                        if (parallel is null || tasks == 1) for (int t = 0; t < tasks; t++) RunTask(t);
+                        else Parallel.For(0, tasks, parallel.ParallelOptions, RunTask);
+                    }
+                }
+            }
+        }
+        finally { ArrayPool<float>.Shared.Return(packB); }
+    }
+
+    private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
+
+    // Panels [p0, p1) of B's columns [jc, jc + nc), rows [pc, pc + kc) → dst, each panel kc×NR, zero-padded.
+    private static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int p0, int p1, int nc, float* dst)
+    {
+        for (int panel = p0; panel < p1; panel++)
+        {
+            int j0 = jc + panel * NR, nr = Math.Min(NR, nc - panel * NR);
+            float* d = dst + (long)panel * kc * NR;
+            if (!transB)
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = b + (long)(pc + p) * ldb + j0;
+                    if (nr == NR) { Vector256.Store(Vector256.Load(s), d + p * NR); Vector256.Store(Vector256.Load(s + 8), d + p * NR + 8); }
+                    else { int j = 0; for (; j < nr; j++) d[p * NR + j] = s[j]; for (; j < NR; j++) d[p * NR + j] = 0f; }
+                }
+            }
+            else
+            {
+                for (int j = 0; j < NR; j++)
+                {
+                    if (j < nr) { float* s = b + (long)(j0 + j) * ldb + pc; for (int p = 0; p < kc; p++) d[p * NR + j] = s[p]; }
+                    else for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
+                }
+            }
+        }
+    }
+
+    // A's rows [ic, ic + mc), columns [pc, pc + kc) → dst as MR-row panels, each kc×MR, zero-padded.
+    private static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, float* dst)
+    {
+        for (int ir = 0; ir < mc; ir += MR, dst += kc * MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            if (!transA)
+            {
+                for (int r = 0; r < MR; r++)
+                {
+                    if (r < mr) { float* s = a + (long)(ic + ir + r) * lda + pc; for (int p = 0; p < kc; p++) dst[p * MR + r] = s[p]; }
+                    else for (int p = 0; p < kc; p++) dst[p * MR + r] = 0f;
+                }
+            }
+            else
+            {
+                for (int p = 0; p < kc; p++)
+                {
+                    float* s = a + (long)(pc + p) * lda + ic + ir;
+                    int r = 0;
+                    for (; r < mr; r++) dst[p * MR + r] = s[r];
+                    for (; r < MR; r++) dst[p * MR + r] = 0f;
+                }
+            }
+        }
+    }
+
+    private static void Macro(int kc, int mc, int nc, int p0, int p1, float* ap, float* bp, float* c, int ldc, float alpha)
+    {
+        for (int panel = p0; panel < p1; panel++)
+        {
+            int jr = panel * NR, nr = Math.Min(NR, nc - jr);
+            float* b = bp + (long)panel * kc * NR;
+            for (int ir = 0; ir < mc; ir += MR)
+                Kernel6x16(kc, ap + (long)ir * kc, b, c + (long)ir * ldc + jr, ldc, alpha, Math.Min(MR, mc - ir), nr);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, float alpha, int mr, int nr)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += MR, b += NR)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+        }
+        var va = Vector256.Create(alpha);
+        if (mr == MR && nr == NR)
+        {
+            Add(c, c00, c01, va); Add(c + ldc, c10, c11, va); Add(c + 2L * ldc, c20, c21, va);
+            Add(c + 3L * ldc, c30, c31, va); Add(c + 4L * ldc, c40, c41, va); Add(c + 5L * ldc, c50, c51, va);
+            return;
+        }
+        float* t = stackalloc float[MR * NR];
+        Vector256.Store(c00, t); Vector256.Store(c01, t + 8); Vector256.Store(c10, t + 16); Vector256.Store(c11, t + 24);
+        Vector256.Store(c20, t + 32); Vector256.Store(c21, t + 40); Vector256.Store(c30, t + 48); Vector256.Store(c31, t + 56);
+        Vector256.Store(c40, t + 64); Vector256.Store(c41, t + 72); Vector256.Store(c50, t + 80); Vector256.Store(c51, t + 88);
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++)
+                c[(long)r * ldc + j] += alpha * t[r * NR + j];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(float* c, Vector256<float> x0, Vector256<float> x1, Vector256<float> alpha)
+    {
+        Vector256.Store(Vector256.FusedMultiplyAdd(x0, alpha, Vector256.Load(c)), c);
+        Vector256.Store(Vector256.FusedMultiplyAdd(x1, alpha, Vector256.Load(c + 8)), c + 8);
+    }
+}

@@ -1,0 +1,155 @@
+using GpuNet.Runtime;
+using GpuNet.Tests.Reference;
+
+namespace GpuNet.Tests.Ops;
+
+/// <summary>
+/// One test body per op, run on every accelerator through thin subclasses (CpuOpTests, later OpenClOpTests, CudaOpTests).
+/// Forward results are compared with the double-precision reference in <see cref="Ref"/>; backward results with
+/// central finite differences of that reference (the gradient check), so a wrong backward cannot agree by accident.
+/// Tolerance: fp32 against double, 1e-4 relative for forward, 2e-3 relative for gradients (FD noise), plus a small absolute term.
+/// </summary>
+public abstract partial class OpTests : IDisposable
+{
+    private readonly List<Tensor> _owned = [];
+    protected abstract Accelerator Acc { get; }
+
+    protected Tensor T(float[] data, params int[] shape) { var t = Acc.FromHost(data, shape); _owned.Add(t); return t; }
+    protected Tensor Z(params int[] shape) { var t = Acc.Zeros(shape); _owned.Add(t); return t; }
+
+    public virtual void Dispose() { foreach (var t in _owned) t.Dispose(); GC.SuppressFinalize(this); }
+
+    /// <summary>Checks backward(dy = r) against the finite-difference gradient of Σ r · f(x).</summary>
+    protected static void GradCheck(float[] x, float[] r, float[] analytic, Func<double[], double[]> f, string what, double rtol = 2e-3, double atol = 2e-4)
+    {
+        var numeric = Ref.NumericGradient(Rand.D(x), Rand.D(r), f);
+        Close.All(numeric, analytic, rtol, atol, what + " gradient");
+    }
+
+    // ---------------- GEMM ----------------
+
+    public static TheoryData<bool, bool, int, int, int> GemmShapes()
+    {
+        var d = new TheoryData<bool, bool, int, int, int>();
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 13, 5), (6, 16, 8), (37, 45, 300), (130, 17, 9), (3, 200, 1), (65, 129, 257) })
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    d.Add(ta, tb, m, n, k);
+        return d;
+    }
+
+    [Theory, MemberData(nameof(GemmShapes))]
+    public void Gemm_matches_reference(bool ta, bool tb, int m, int n, int k)
+    {
+        float[] a = Rand.Floats(m * k, 1), b = Rand.Floats(k * n, 2), c = Rand.Floats(m * n, 3);
+        var tc = T(c, m, n);
+        Acc.Gemm(ta, tb, m, n, k, 0.5f, T(a, ta ? k : m, ta ? m : k), 0, ta ? m : k, T(b, tb ? n : k, tb ? k : n), 0, tb ? k : n, 0.25f, tc, 0, n);
+        var expected = Ref.Gemm(ta, tb, m, n, k, 0.5, Rand.D(a), Rand.D(b), 0.25, Rand.D(c));
+        Close.All(expected, tc.ToArray(), 1e-4, 1e-4 * Math.Sqrt(k), $"GEMM {(ta ? "T" : "N")}{(tb ? "T" : "N")} {m}x{n}x{k}");
+    }
+
+    [Fact]
+    public void Gemm_respects_offsets_and_leading_dimensions_and_leaves_the_rest_alone()
+    {
+        // A 3x4 block inside a 5x9 buffer at offset 11; C a 3x2 block of a 4x6 buffer at offset 7.
+        float[] abuf = Rand.Floats(45, 4), bbuf = Rand.Floats(4 * 2, 5), cbuf = Rand.Floats(24, 6);
+        var tc = T(cbuf, 24);
+        Acc.Gemm(false, false, 3, 2, 4, 1f, T(abuf, 45), 11, 9, T(bbuf, 8), 0, 2, 0f, tc, 7, 6);
+        var got = tc.ToArray();
+        var a = new double[12];
+        for (int i = 0; i < 3; i++) for (int p = 0; p < 4; p++) a[i * 4 + p] = abuf[11 + i * 9 + p];
+        var expected = Ref.Gemm(false, false, 3, 2, 4, 1, a, Rand.D(bbuf), 0, new double[6]);
+        for (int i = 0; i < 24; i++)
+        {
+            int row = (i - 7) / 6, col = (i - 7) % 6;
+            bool inside = i >= 7 && row < 3 && col < 2;
+            if (inside) Assert.Equal(expected[row * 2 + col], got[i], 1e-5);
+            else Assert.Equal(cbuf[i], got[i]);
+        }
+    }
+
+    [Fact]
+    public void Gemm_rejects_a_block_that_runs_past_the_tensor()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => Acc.Gemm(false, false, 4, 4, 4, 1f, Z(15), 0, 4, Z(16), 0, 4, 0f, Z(16), 0, 4));
+        Assert.Contains("runs past", ex.Message);
+    }
+
+    // ---------------- Convolution ----------------
+
+    public static TheoryData<Conv2dGeometry> ConvShapes() =>
+    [
+        new Conv2dGeometry(2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1),       // padded 3x3
+        new Conv2dGeometry(1, 1, 5, 5, 1, 2, 2),                    // batch 1, single channel
+        new Conv2dGeometry(3, 4, 9, 9, 6, 3, 3, 2, 2, 1, 1, 2),     // strided, grouped
+        new Conv2dGeometry(2, 6, 4, 5, 4, 1, 1, 1, 1, 0, 0, 2),     // 1x1 grouped (the pointwise path)
+        new Conv2dGeometry(2, 3, 15, 15, 4, 11, 11, 4, 4, 0, 0),    // AlexNet conv1 shape in miniature
+        new Conv2dGeometry(5, 2, 6, 6, 3, 5, 5, 1, 1, 2, 2),        // batch larger than threads, 5x5 pad 2
+    ];
+
+    [Theory, MemberData(nameof(ConvShapes))]
+    public void Conv2d_forward_matches_reference(Conv2dGeometry g)
+    {
+        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 10), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 11), b = Rand.Floats(g.K, 12);
+        var y = Z(g.OutputShape);
+        Acc.Conv2dForward(T(x, g.InputShape), T(w, g.FilterShape), T(b, g.K), y, g);
+        Close.All(Ref.Conv2d(Rand.D(x), Rand.D(w), Rand.D(b), g), y.ToArray(), 1e-4, 1e-5 * g.Cg * g.R * g.S, $"conv {g}");
+    }
+
+    [Theory, MemberData(nameof(ConvShapes))]
+    public void Conv2d_backward_matches_finite_differences(Conv2dGeometry g)
+    {
+        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 20), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 21), b = Rand.Floats(g.K, 22);
+        float[] r = Rand.Floats(g.N * g.K * g.OutH * g.OutW, 23);
+        var dx = Z(g.InputShape); var dw = Z(g.FilterShape); var db = Z(g.K);
+        Acc.Conv2dBackwardData(T(r, g.OutputShape), T(w, g.FilterShape), dx, g);
+        Acc.Conv2dBackwardFilter(T(x, g.InputShape), T(r, g.OutputShape), dw, db, g);
+        GradCheck(x, r, dx.ToArray(), xd => Ref.Conv2d(xd, Rand.D(w), Rand.D(b), g), "conv dx");
+        GradCheck(w, r, dw.ToArray(), wd => Ref.Conv2d(Rand.D(x), wd, Rand.D(b), g), "conv dw");
+        GradCheck(b, r, db.ToArray(), bd => Ref.Conv2d(Rand.D(x), Rand.D(w), bd, g), "conv dbias");
+    }
+
+    // ---------------- Pooling ----------------
+
+    public static TheoryData<Pool2dGeometry> PoolShapes() =>
+    [
+        new Pool2dGeometry(2, 3, 8, 8, 2, 2, 2, 2),           // LeNet 2x2/2
+        new Pool2dGeometry(2, 2, 13, 13, 3, 3, 2, 2),         // AlexNet overlapping 3x3/2
+        new Pool2dGeometry(1, 1, 7, 5, 3, 3, 2, 2, 1, 1),     // padded, odd sizes
+        new Pool2dGeometry(3, 1, 1, 1, 1, 1, 1, 1),           // 1x1
+    ];
+
+    [Theory, MemberData(nameof(PoolShapes))]
+    public void MaxPool2d_forward_and_backward(Pool2dGeometry g)
+    {
+        float[] x = Rand.Distinct(g.N * g.C * g.H * g.W, 30), r = Rand.Floats(g.N * g.C * g.OutH * g.OutW, 31);
+        var tx = T(x, g.InputShape); var y = Z(g.OutputShape); var dx = Z(g.InputShape);
+        Acc.MaxPool2dForward(tx, y, g);
+        Close.All(Ref.Pool2d(Rand.D(x), g, true), y.ToArray(), 0, 0, "max pool");
+        Acc.MaxPool2dBackward(tx, T(r, g.OutputShape), dx, g);
+        GradCheck(x, r, dx.ToArray(), xd => Ref.Pool2d(xd, g, true), "max pool");
+    }
+
+    [Theory, MemberData(nameof(PoolShapes))]
+    public void AvgPool2d_forward_and_backward(Pool2dGeometry g)
+    {
+        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 32), r = Rand.Floats(g.N * g.C * g.OutH * g.OutW, 33);
+        var y = Z(g.OutputShape); var dx = Z(g.InputShape);
+        Acc.AvgPool2dForward(T(x, g.InputShape), y, g);
+        Close.All(Ref.Pool2d(Rand.D(x), g, false), y.ToArray(), 1e-5, 1e-6, "avg pool");
+        Acc.AvgPool2dBackward(T(r, g.OutputShape), dx, g);
+        GradCheck(x, r, dx.ToArray(), xd => Ref.Pool2d(xd, g, false), "avg pool");
+    }
+
+    [Fact]
+    public void GlobalAvgPool_forward_and_backward()
+    {
+        float[] x = Rand.Floats(2 * 3 * 4 * 5, 34), r = Rand.Floats(6, 35);
+        var y = Z(2, 3); var dx = Z(2, 3, 4, 5);
+        Acc.GlobalAvgPoolForward(T(x, 2, 3, 4, 5), y);
+        var g = new Pool2dGeometry(2, 3, 4, 5, 4, 5, 1, 1);
+        Close.All(Ref.Pool2d(Rand.D(x), g, false), y.ToArray(), 1e-5, 1e-6, "global avg pool");
+        Acc.GlobalAvgPoolBackward(T(r, 2, 3), dx);
+        GradCheck(x, r, dx.ToArray(), xd => Ref.Pool2d(xd, g, false), "global avg pool");
+    }
+}
