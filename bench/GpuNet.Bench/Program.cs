@@ -1,1 +1,24 @@
-﻿Console.WriteLine("Hello, World!");
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using GpuNet.Bench;
+
+// Usage (bench/run.sh sets OPENBLAS_CORETYPE and builds Release):
+//   GpuNet.Bench gemm                       SGEMM 512/1024/2048 against OpenBLAS (BenchmarkDotNet, in-process)
+//   GpuNet.Bench lenet-epoch [MNIST] [E]    LeNet-5 training epochs over 60,000 MNIST images
+string mode = args.Length > 0 ? args[0] : "help";
+switch (mode)
+{
+    case "gemm":
+        if (!OpenBlas.Available) { Console.Error.WriteLine("error: libopenblas.so.0 not found (apt-get install libopenblas0)"); return 1; }
+        Console.WriteLine($"OpenBLAS core: {OpenBlas.Core} (OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"})");
+        var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10);
+        BenchmarkRunner.Run<GemmBenchmarks>(DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator), args[1..]);
+        return 0;
+    case "lenet-epoch":
+        return LeNetEpoch.Run(args.Length > 1 ? args[1] : "data/mnist", args.Length > 2 ? int.Parse(args[2]) : 3, 32);
+    default:
+        Console.WriteLine("GpuNet benchmarks\n  gemm                      SGEMM 512/1024/2048: GpuNet CPU accelerator vs OpenBLAS, same process\n  lenet-epoch [MNIST] [E]   time E LeNet-5 training epochs over the 60,000 MNIST images (default data/mnist, 3)");
+        return mode == "help" ? 0 : 2;
+}

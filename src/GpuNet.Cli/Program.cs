@@ -1,1 +1,22 @@
-Console.WriteLine("todo");
+using System.CommandLine;
+using GpuNet.Cli.Commands;
+
+namespace GpuNet.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand(
+            "GpuNet: a deep-learning engine in C# with CPU, OpenCL and CUDA accelerators.\n" +
+            "Trains LeNet-5 and AlexNet from image folders (DIR/train/<class>/*.png, DIR/test/<class>/*.png).\n" +
+            "Quick start: data-scripts/quickstart.sh fetches MNIST and trains LeNet-5 on the CPU.");
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(SummaryCommand.Create());
+        root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(ImportIdxCommand.Create());
+        return root.Parse(args).Invoke();
+    }
+}

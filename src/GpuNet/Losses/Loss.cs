@@ -16,6 +16,7 @@ public sealed class Loss : IDisposable
     private Tensor? _classWeights, _labels, _targets, _perSample, _grad, _probs;
     private Tensor? _output, _curLabels, _curProbs, _curTargets;
     private float _scale;
+    private float[] _hostLabels = [], _hostLoss = [], _hostTargets = [];
 
     public Loss(Accelerator accelerator, LossKind kind, float[]? classWeights = null)
     {
@@ -40,7 +41,8 @@ public sealed class Loss : IDisposable
         if (labels.Length != n) throw new ArgumentException($"{labels.Length} labels for a batch of {n}");
         _output = output;
         var lab = _curLabels = Ensure(ref _labels, n);
-        var hostLabels = new float[n];
+        if (_hostLabels.Length != n) { _hostLabels = new float[n]; _hostLoss = new float[n]; }
+        var hostLabels = _hostLabels;
         double norm = 0;
         for (int i = 0; i < n; i++)
         {
@@ -61,7 +63,9 @@ public sealed class Loss : IDisposable
                 _acc.HingeForward(output, lab, loss);
                 break;
             default:
-                var onehot = new float[n * c];
+                if (_hostTargets.Length != n * c) _hostTargets = new float[n * c];
+                var onehot = _hostTargets;
+                Array.Clear(onehot);
                 for (int i = 0; i < n; i++) onehot[i * c + labels[i]] = 1f;
                 var t = _curTargets = Ensure(ref _targets, n, c);
                 t.CopyFrom(onehot);
@@ -71,7 +75,8 @@ public sealed class Loss : IDisposable
                 break;
         }
         double sum = 0;
-        foreach (float v in loss.ToArray()) sum += v;
+        _acc.CopyToHost(loss, _hostLoss);
+        foreach (float v in _hostLoss) sum += v;
         return (float)(sum * _scale);
     }
 

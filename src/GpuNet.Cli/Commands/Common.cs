@@ -1,0 +1,57 @@
+using System.CommandLine;
+using GpuNet.Data;
+using GpuNet.Training;
+using Spectre.Console;
+
+namespace GpuNet.Cli.Commands;
+
+internal static class Common
+{
+    public static Option<string> Device() => new("--device", "-d")
+    {
+        Description = "Accelerator to run on: cpu (all cores) or cpu:T (T threads); `gpunet devices` lists them",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    public static Option<int> Batch(int def) => new("--batch", "-b") { Description = "Images per batch", DefaultValueFactory = _ => def };
+
+    /// <summary>
+    /// Runs a command body; bad input becomes one red line on stderr naming what is wrong, and exit code 1 (2 for usage).
+    /// </summary>
+    public static void SetGuardedAction(this Command command, Func<ParseResult, int> body) =>
+        command.SetAction((ParseResult r) =>
+        {
+            try { return body(r); }
+            catch (Exception e) when (e is DataException or CheckpointException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            {
+                Error(e.Message);
+                return e is ArgumentException ? 2 : 1;
+            }
+            catch (OperationCanceledException)
+            {
+                Error("stopped; the last completed epoch is saved (resume with `gpunet train --resume RUN`)");
+                return 130;
+            }
+        });
+
+    public static void Error(string message) => Console.Error.WriteLine($"error: {message}");
+
+    public static string Percent(double v) => $"{v * 100:F2}%";
+
+    public static string MiB(long bytes) => $"{bytes / (1024.0 * 1024.0):F1} MiB";
+
+    public static Table Confusion(EvaluationResult r)
+    {
+        var t = new Table().Border(TableBorder.Simple).Title("confusion matrix (rows: true, columns: predicted)");
+        t.AddColumn("");
+        foreach (var c in r.Classes) t.AddColumn(new TableColumn(Markup.Escape(c)).RightAligned());
+        for (int i = 0; i < r.Classes.Length; i++)
+        {
+            var row = new List<string> { Markup.Escape(r.Classes[i]) };
+            for (int j = 0; j < r.Classes.Length; j++)
+                row.Add(i == j ? $"[green]{r.Confusion[i, j]}[/]" : r.Confusion[i, j] == 0 ? "[grey]0[/]" : $"[red]{r.Confusion[i, j]}[/]");
+            t.AddRow(row.ToArray());
+        }
+        return t;
+    }
+}

@@ -1,0 +1,35 @@
+using System.CommandLine;
+using GpuNet.Data;
+using GpuNet.Runtime;
+using GpuNet.Training;
+using Spectre.Console;
+
+namespace GpuNet.Cli.Commands;
+
+internal static class PredictCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "Checkpoint written by `gpunet train`", Required = true };
+        var top = new Option<int>("--top", "-k") { Description = "How many classes to print per image", DefaultValueFactory = _ => 3 };
+        var device = Common.Device();
+        var images = new Argument<string[]>("images") { Description = "PNG images to classify", Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("predict", "Print the top-k classes of each image with their probabilities") { checkpoint, top, device, images };
+        cmd.SetGuardedAction(r =>
+        {
+            var paths = r.GetValue(images)!;
+            var decoded = paths.Select(p => File.Exists(p) ? Png.Read(p) : throw new DataException($"{p}: no such image file")).ToList();
+            using var acc = Devices.Open(r.GetValue(device)!);
+            using var tm = TrainedModel.Open(r.GetValue(checkpoint)!, acc);
+            var probs = tm.Predict(decoded);
+            int k = Math.Clamp(r.GetValue(top), 1, tm.Classes.Length);
+            for (int i = 0; i < paths.Length; i++)
+            {
+                var best = Enumerable.Range(0, tm.Classes.Length).OrderByDescending(j => probs[i][j]).Take(k);
+                Console.WriteLine($"{paths[i]}: " + string.Join(", ", best.Select(j => $"{tm.Classes[j]} {probs[i][j] * 100:F1}%")));
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

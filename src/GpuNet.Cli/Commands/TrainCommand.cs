@@ -1,0 +1,81 @@
+using System.CommandLine;
+using GpuNet.Models;
+using GpuNet.Optim;
+using GpuNet.Training;
+using Spectre.Console;
+
+namespace GpuNet.Cli.Commands;
+
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var d = new TrainOptions();
+        var model = new Option<string>("--model", "-m") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => d.Model };
+        var data = new Option<string?>("--data") { Description = "Data folder with train/<class>/*.png (and test/<class>/*.png for the final test accuracy)" };
+        var epochs = new Option<int?>("--epochs", "-e") { Description = $"Total epochs (default {d.Epochs}); with --resume, the new total" };
+        var batch = Common.Batch(d.Batch);
+        var optimizer = new Option<string>("--optimizer") { Description = $"Optimizer: {string.Join(", ", Optimizer.Names)}", DefaultValueFactory = _ => d.Optimizer };
+        var lr = new Option<float>("--lr") { Description = "Initial learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var momentum = new Option<float>("--momentum") { Description = "Momentum coefficient (momentum optimizer)", DefaultValueFactory = _ => d.Momentum };
+        var wd = new Option<float>("--weight-decay") { Description = "L2 weight decay on weights (not biases)", DefaultValueFactory = _ => 0f };
+        var l1 = new Option<float>("--l1") { Description = "L1 penalty on weights", DefaultValueFactory = _ => 0f };
+        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step:EPOCHS:GAMMA, plateau[:PATIENCE] (divide by 10 when validation stalls)", DefaultValueFactory = _ => d.Schedule };
+        var init = new Option<string>("--init") { Description = "Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet", DefaultValueFactory = _ => d.Init };
+        var loss = new Option<string>("--loss") { Description = "Loss: cross-entropy, mse, mae, bce, hinge", DefaultValueFactory = _ => d.Loss };
+        var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation, validation split, shuffling and dropout", DefaultValueFactory = _ => d.Seed };
+        var val = new Option<double>("--validation") { Description = "Fraction of train/ held out for validation", DefaultValueFactory = _ => d.ValidationFraction };
+        var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
+        var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it with a warning" };
+        var device = Common.Device();
+        var output = new Option<string?>("--out", "-o") { Description = "Run folder for metrics.csv, plot.svg, best.ckpt, last.ckpt (default runs/MODEL-TIMESTAMP)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
+
+        var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, and report test accuracy")
+        {
+            model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict, device, output, resume,
+        };
+        cmd.SetGuardedAction(r =>
+        {
+            TrainOptions o;
+            string? resumeDir = r.GetValue(resume);
+            if (resumeDir is not null)
+            {
+                o = Trainer.ResumeOptions(resumeDir);
+                if (r.GetValue(epochs) is int e) o = o with { Epochs = e };
+            }
+            else
+            {
+                string dataDir = r.GetValue(data) ?? throw new ArgumentException("--data is required (a folder with train/<class>/*.png), unless --resume is given");
+                string name = ModelZoo.Canonical(r.GetValue(model)!);
+                o = new TrainOptions
+                {
+                    Model = name, Data = dataDir, Epochs = r.GetValue(epochs) ?? d.Epochs, Batch = r.GetValue(batch),
+                    Optimizer = r.GetValue(optimizer)!, LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
+                    WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule)!, Init = r.GetValue(init)!,
+                    Loss = r.GetValue(loss)!, Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val), Limit = r.GetValue(limit),
+                    Strict = r.GetValue(strict), Device = r.GetValue(device)!,
+                    Out = r.GetValue(output) ?? Path.Combine("runs", $"{name}-{DateTime.Now:yyyyMMdd-HHmmss}"),
+                };
+            }
+            using var cts = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+            TrainResult? result = null;
+            AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                .Start(ctx => result = Trainer.Run(o, new SpectreObserver(ctx), resumeDir is not null, cts.Token));
+            var res = result!;
+            if (res.History.Count > 0)
+                AnsiConsole.MarkupLine($"best validation accuracy {Common.Percent(res.BestValidationAccuracy)} (epoch {res.BestEpoch})");
+            AnsiConsole.MarkupLine($"peak accelerator memory {Common.MiB(res.PeakDeviceBytes)}, peak RSS {Common.MiB(res.PeakRssBytes)}");
+            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(res.RunDirectory)} (metrics.csv, plot.svg, best.ckpt)");
+            if (res.SkippedImages > 0) AnsiConsole.MarkupLine($"[yellow]{res.SkippedImages} images skipped[/], listed in {Markup.Escape(Path.Combine(res.RunDirectory, "skipped.txt"))}");
+            if (res.Test is { } t)
+                Console.WriteLine($"test accuracy: {t.Accuracy * 100:F2}%");
+            else
+                AnsiConsole.MarkupLine($"[yellow]no test folder at {Markup.Escape(Path.Combine(o.Data, "test"))}; no test accuracy[/]");
+            return 0;
+        });
+        return cmd;
+    }
+}

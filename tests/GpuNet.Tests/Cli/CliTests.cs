@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace GpuNet.Tests.Cli;
+
+/// <summary>Runs the real `gpunet` program (copied next to the tests) and checks what a user would see.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gpunet-cli").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    internal static (int Code, string Out, string Err) Gpunet(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gpunet.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var p = Process.Start(psi)!;
+        var outTask = p.StandardOutput.ReadToEndAsync();
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, outTask.Result, err);
+    }
+
+    [Theory]
+    [InlineData("lenet5", "61,706")]
+    [InlineData("alexnet", "60,965,224")]
+    public void Summary_prints_the_total(string model, string total)
+    {
+        var (code, output, _) = Gpunet("summary", "--model", model);
+        Assert.Equal(0, code);
+        Assert.Contains($"total parameters: {total}", output);
+        Assert.Contains("conv1", output);
+    }
+
+    [Fact]
+    public void Every_command_explains_itself()
+    {
+        foreach (var cmd in new[] { "train", "evaluate", "predict", "summary", "devices", "import-idx" })
+        {
+            var (code, output, _) = Gpunet(cmd, "--help");
+            Assert.Equal(0, code);
+            Assert.Contains("Usage:", output);
+        }
+    }
+
+    [Fact]
+    public void Bad_input_is_one_clear_line_and_a_nonzero_exit()
+    {
+        var (code, _, err) = Gpunet("summary", "--model", "resnet");
+        Assert.Equal(2, code);
+        Assert.Contains("unknown model 'resnet'", err);
+
+        (code, _, err) = Gpunet("train", "--data", Path.Combine(_dir, "nope"), "--out", Path.Combine(_dir, "run"));
+        Assert.Equal(1, code);
+        Assert.Contains("nope: data folder does not exist", err);
+
+        (code, _, err) = Gpunet("train", "--data", _dir, "--device", "tpu", "--out", Path.Combine(_dir, "run"));
+        Assert.Equal(2, code);
+        Assert.Contains("unknown device 'tpu'", err);
+
+        Directory.CreateDirectory(Path.Combine(_dir, "d", "train"));
+        (code, _, err) = Gpunet("train", "--data", Path.Combine(_dir, "d"), "--out", Path.Combine(_dir, "run"));
+        Assert.Equal(1, code);
+        Assert.Contains("no class folders", err);
+
+        (code, _, err) = Gpunet("evaluate", "--checkpoint", Path.Combine(_dir, "none.ckpt"), "--data", _dir);
+        Assert.Equal(1, code);
+        Assert.Contains("none.ckpt: checkpoint file does not exist", err);
+        Assert.Single(err.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Devices_lists_the_cpu()
+    {
+        var (code, output, _) = Gpunet("devices");
+        Assert.Equal(0, code);
+        Assert.Contains("cpu", output);
+    }
+
+    [Fact]
+    public void Train_then_evaluate_json_and_predict()
+    {
+        string run = Path.Combine(_dir, "run");
+        var (code, output, err) = Gpunet("train", "--model", "lenet5", "--data", Training.Mnist.Folder, "--epochs", "1", "--limit", "4000", "--out", run);
+        Assert.True(code == 0, err);
+        Assert.Matches(@"test accuracy: \d+\.\d\d%", output);
+
+        (code, output, err) = Gpunet("evaluate", "--checkpoint", Path.Combine(run, "best.ckpt"), "--data", Path.Combine(Training.Mnist.Folder, "test"), "--json");
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(output);
+        Assert.InRange(doc.RootElement.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
+        Assert.Equal(10000, doc.RootElement.GetProperty("count").GetInt32());
+
+        string seven = Directory.GetFiles(Path.Combine(Training.Mnist.Folder, "test", "7")).Order().First();
+        (code, output, err) = Gpunet("predict", "--checkpoint", Path.Combine(run, "best.ckpt"), "--top", "2", seven);
+        Assert.True(code == 0, err);
+        Assert.Contains($"{seven}: 7 ", output);
+
+        // a checkpoint of another model, or a corrupt one, is refused with its name
+        var bytes = File.ReadAllBytes(Path.Combine(run, "best.ckpt"));
+        File.WriteAllBytes(Path.Combine(_dir, "cut.ckpt"), bytes[..(bytes.Length / 2)]);
+        (code, _, err) = Gpunet("evaluate", "--checkpoint", Path.Combine(_dir, "cut.ckpt"), "--data", Path.Combine(Training.Mnist.Folder, "test"));
+        Assert.Equal(1, code);
+        Assert.Contains("cut.ckpt: tensor", err);
+    }
+}

@@ -1,0 +1,101 @@
+using GpuNet.Layers;
+using GpuNet.Models;
+using GpuNet.Runtime.Cpu;
+
+namespace GpuNet.Tests.Models;
+
+public sealed class ModelTests
+{
+    [Theory]
+    [InlineData("lenet5", 61_706)]
+    [InlineData("alexnet", 60_965_224)]
+    public void Parameter_counts_match_the_papers(string name, long expected)
+    {
+        using var acc = new CpuAccelerator();
+        using var m = ModelZoo.Create(name, acc);
+        Assert.Equal(expected, m.ParameterCount);
+    }
+
+    [Fact]
+    public void AlexNet_layer_shapes_follow_the_2012_network()
+    {
+        using var acc = new CpuAccelerator();
+        using var m = ModelZoo.Create("alexnet", acc);
+        var shape = m.Layers.ToDictionary(l => l.Name, l => l.OutputShape);
+        Assert.Equal([96, 55, 55], shape["conv1"]);
+        Assert.Equal([96, 27, 27], shape["pool1"]);
+        Assert.Equal([256, 27, 27], shape["conv2"]);
+        Assert.Equal([256, 13, 13], shape["pool2"]);
+        Assert.Equal([384, 13, 13], shape["conv4"]);
+        Assert.Equal([256, 6, 6], shape["pool5"]);
+        Assert.Equal([4096], shape["fc7"]);
+        Assert.Equal([1000], shape["fc8"]);
+        Assert.Equal(2, m.Layers.OfType<Conv2d>().Single(c => c.Name == "conv2").Groups);
+        Assert.Equal(1, m.Layers.OfType<Conv2d>().Single(c => c.Name == "conv3").Groups);
+    }
+
+    [Fact]
+    public void AlexNet_small_keeps_the_topology_and_runs_forward_and_backward()
+    {
+        using var acc = new CpuAccelerator();
+        using var m = ModelZoo.Create("alexnet-small", acc, 5);
+        Assert.Contains(m.Layers, l => l is Lrn);
+        Assert.Contains(m.Layers, l => l is Dropout);
+        Assert.Equal(2, m.Layers.OfType<Conv2d>().Count(c => c.Groups == 2) - 1);   // conv2, conv4, conv5 grouped
+        Initializer.Apply(m, InitScheme.AlexNet, new Rng(1));
+        using var x = acc.FromHost(Enumerable.Range(0, 2 * 3 * 67 * 67).Select(i => MathF.Sin(i)).ToArray(), 2, 3, 67, 67);
+        var y = m.Forward(x, training: true);
+        Assert.Equal([2, 5], y.Shape);
+        using var loss = new GpuNet.Losses.Loss(acc, GpuNet.Losses.LossKind.SoftmaxCrossEntropy);
+        loss.Forward(y, [1, 3]);
+        m.Backward(loss.Backward());
+        Assert.All(m.Parameters.Where(p => p.Trainable), p => Assert.All(p.Grad!.ToArray(), v => Assert.True(float.IsFinite(v))));
+        Assert.Contains(m.Parameters, p => p.Name == "fc8.weight" && p.Grad!.ToArray().Any(v => v != 0));
+    }
+
+    [Fact]
+    public void AlexNet_init_puts_bias_one_on_conv2_conv4_conv5_and_hidden_fc()
+    {
+        using var acc = new CpuAccelerator();
+        using var m = ModelZoo.Create("alexnet-small", acc);
+        Initializer.Apply(m, InitScheme.AlexNet, new Rng(3));
+        foreach (var p in m.Parameters.Where(p => p.Role == ParameterRole.Bias))
+        {
+            float expected = p.Name is "conv2.bias" or "conv4.bias" or "conv5.bias" or "fc6.bias" or "fc7.bias" ? 1f : 0f;
+            Assert.All(p.Data.ToArray(), v => Assert.Equal(expected, v));
+        }
+        var w = m.Parameters.Single(p => p.Name == "fc6.weight").Data.ToArray();
+        double std = Math.Sqrt(w.Select(v => (double)v * v).Average());
+        Assert.InRange(std, 0.009, 0.011);
+    }
+
+    [Fact]
+    public void Model_gradient_matches_finite_differences_of_the_loss()
+    {
+        // A small conv → relu → maxpool → dense → softmax-CE chain, in float: checks that layers hand gradients on correctly.
+        using var acc = new CpuAccelerator();
+        using var m = new Model("tiny", acc, [2, 6, 6],
+            [new Conv2d("c", 3, 3, 1, 1), new Activation("r", ActivationKind.Tanh), new Pool2d("p", false, 2, 2), new Dense("d", 4)]);
+        Initializer.Apply(m, InitScheme.Xavier, new Rng(5));
+        var xs = Enumerable.Range(0, 2 * 2 * 36).Select(i => MathF.Cos(i * 0.7f)).ToArray();
+        using var x = acc.FromHost(xs, 2, 2, 6, 6);
+        using var loss = new GpuNet.Losses.Loss(acc, GpuNet.Losses.LossKind.SoftmaxCrossEntropy);
+        int[] labels = [1, 3];
+        double L() => loss.Forward(m.Forward(x, true), labels);
+        L();
+        m.Backward(loss.Backward());
+        foreach (var p in m.Parameters)
+        {
+            var analytic = p.Grad!.ToArray();
+            var w = p.Data.ToArray();
+            for (int i = 0; i < w.Length; i += Math.Max(1, w.Length / 7))
+            {
+                float old = w[i];
+                w[i] = old + 1e-2f; p.Data.CopyFrom(w); double up = L();
+                w[i] = old - 1e-2f; p.Data.CopyFrom(w); double down = L();
+                w[i] = old; p.Data.CopyFrom(w);
+                Assert.Equal((up - down) / 2e-2, analytic[i], 2e-3);
+            }
+        }
+    }
+}
