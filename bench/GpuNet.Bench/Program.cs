@@ -7,6 +7,7 @@ using GpuNet.Bench;
 // Usage (bench/run.sh sets OPENBLAS_CORETYPE and builds Release):
 //   GpuNet.Bench gemm                       SGEMM 512/1024/2048 against OpenBLAS (BenchmarkDotNet, in-process)
 //   GpuNet.Bench lenet-epoch [MNIST] [E]    LeNet-5 training epochs over 60,000 MNIST images
+//   GpuNet.Bench layers [MODEL] [BATCH] [STEPS] [DEVICE]   forward/backward time per layer
 string mode = args.Length > 0 ? args[0] : "help";
 switch (mode)
 {
@@ -16,9 +17,11 @@ switch (mode)
         var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10);
         BenchmarkRunner.Run<GemmBenchmarks>(DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator), args[1..]);
         return 0;
+    case "layers":
+        return LayerTimes.Run(args.Length > 1 ? args[1] : "lenet5", args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 50, args.Length > 4 ? args[4] : "cpu");
     case "lenet-epoch":
         return LeNetEpoch.Run(args.Length > 1 ? args[1] : "data/mnist", args.Length > 2 ? int.Parse(args[2]) : 3, 32);
     default:
-        Console.WriteLine("GpuNet benchmarks\n  gemm                      SGEMM 512/1024/2048: GpuNet CPU accelerator vs OpenBLAS, same process\n  lenet-epoch [MNIST] [E]   time E LeNet-5 training epochs over the 60,000 MNIST images (default data/mnist, 3)");
+        Console.WriteLine("GpuNet benchmarks\n  gemm                      SGEMM 512/1024/2048: GpuNet CPU accelerator vs OpenBLAS, same process\n  lenet-epoch [MNIST] [E]   time E LeNet-5 training epochs over the 60,000 MNIST images (default data/mnist, 3)\n  layers [MODEL] [BATCH] [STEPS] [DEVICE]   forward/backward ms per layer (default lenet5 32 50 cpu)");
         return mode == "help" ? 0 : 2;
 }

@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(ImportIdxCommand.Create());
+        root.Subcommands.Add(PlotCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

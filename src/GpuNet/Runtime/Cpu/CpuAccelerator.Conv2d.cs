@@ -2,117 +2,150 @@ using System.Buffers;
 
 namespace GpuNet.Runtime.Cpu;
 
-// Convolution as im2col + GEMM per image and group (Caffe's base_conv_layer). Images are spread over the threads,
-// each with its own column buffer; with fewer images than threads the GEMM itself is threaded instead.
+// Convolution as im2col + GEMM (Caffe's base_conv_layer), several images per GEMM: the column buffer holds a chunk
+// of images side by side, (Cg·R·S, images·OH·OW), so small outputs (LeNet's conv3 is 1×1) still make wide matrices
+// for the micro-kernel. Chunks are spread over the threads; with fewer chunks than threads the GEMM is threaded instead.
 public sealed unsafe partial class CpuAccelerator
 {
+    private const int ConvColumnsTarget = 1024;          // columns per GEMM worth batching images for
+    private const int ConvColumnBufferFloats = 1 << 20;  // 4 MB cap on one column buffer
+
+    /// <summary>How a convolution's batch is cut into chunks of images that share one GEMM.</summary>
+    private readonly record struct ConvPlan(int Images, int Chunks, int Crs, int Ohw)
+    {
+        public int Columns => Images * Ohw;
+        public (int N0, int Count) Chunk(int c, int n) => (c * Images, Math.Min(Images, n - c * Images));
+    }
+
+    private ConvPlan Plan(Conv2dGeometry g)
+    {
+        int ohw = g.OutH * g.OutW, crs = g.Cg * g.R * g.S;
+        int images = Math.Clamp((ConvColumnsTarget + ohw - 1) / ohw, 1, g.N);
+        images = Math.Max(1, Math.Min(images, ConvColumnBufferFloats / Math.Max(1, crs * ohw)));
+        // a multiple of the thread count of equal chunks, where the batch allows, so no thread idles at the end
+        int chunks = (g.N + images - 1) / images;
+        if (chunks >= Threads) chunks = Math.Min(g.N, (chunks + Threads - 1) / Threads * Threads);
+        images = (g.N + chunks - 1) / chunks;
+        return new ConvPlan(images, (g.N + images - 1) / images, crs, ohw);
+    }
+
+    /// <summary>Runs body(chunk, gemmThreads, worker) for every chunk; workers own disjoint chunk ranges.</summary>
+    private void ForConvChunks(ConvPlan plan, Action<int, CpuAccelerator?, int> body)
+    {
+        if (plan.Chunks >= Threads)
+            ForChunks(plan.Chunks, 1, (worker, c0, c1) => { for (int c = c0; c < c1; c++) body(c, null, worker); });
+        else
+            for (int c = 0; c < plan.Chunks; c++) body(c, this, 0);
+    }
+
+    private int ConvWorkers(ConvPlan plan) => plan.Chunks >= Threads ? Chunks(plan.Chunks, 1) : 1;
+
     protected override void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)
     {
         float* px = P(x), pw = P(w), py = P(y), pb = bias is null ? null : P(bias);
-        int ohw = g.OutH * g.OutW, crs = g.Cg * g.R * g.S;
-        bool direct = IsPointwise(g);
-        CpuAccelerator? gemmThreads = g.N >= Threads ? null : this;
-        For(g.N, 1, (n0, n1) =>
+        var plan = Plan(g);
+        ForConvChunks(plan, (chunk, gemmThreads, _) =>
         {
-            float[] col = direct ? [] : ArrayPool<float>.Shared.Rent(crs * ohw);
-            fixed (float* pcol = col)
-            {
-                for (int n = n0; n < n1; n++)
-                    for (int grp = 0; grp < g.Groups; grp++)
-                    {
-                        float* xg = px + ((long)n * g.C + grp * g.Cg) * g.H * g.W;
-                        float* cols = direct ? xg : pcol;
-                        if (!direct) Im2Col(xg, g, cols);
-                        CpuSgemm.Sgemm(false, false, g.Kg, ohw, crs, 1f, pw + (long)grp * g.Kg * crs, crs, cols, ohw,
-                            0f, py + ((long)n * g.K + grp * g.Kg) * ohw, ohw, gemmThreads);
-                    }
-                if (pb is not null)
-                    for (int n = n0; n < n1; n++)
-                        for (int k = 0; k < g.K; k++)
+            var (n0, count) = plan.Chunk(chunk, g.N);
+            int cols = count * plan.Ohw;
+            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), outBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
+            fixed (float* col = colBuf, outp = outBuf)
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    for (int j = 0; j < count; j++)
+                        Im2Col(px + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W, g, col + j * plan.Ohw, cols);
+                    // out (Kg, count·OHW) = w_g (Kg, CgRS) · col (CgRS, count·OHW)
+                    CpuSgemm.Sgemm(false, false, g.Kg, cols, plan.Crs, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, col, cols, 0f, outp, cols, gemmThreads);
+                    for (int j = 0; j < count; j++)
+                        for (int k = 0; k < g.Kg; k++)
                         {
-                            var row = new Span<float>(py + ((long)n * g.K + k) * ohw, ohw);
-                            System.Numerics.Tensors.TensorPrimitives.Add(row, pb[k], row);
+                            var dst = new Span<float>(py + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw);
+                            var src = new ReadOnlySpan<float>(outp + (long)k * cols + j * plan.Ohw, plan.Ohw);
+                            if (pb is null) src.CopyTo(dst); else System.Numerics.Tensors.TensorPrimitives.Add(src, pb[grp * g.Kg + k], dst);
                         }
-            }
-            if (!direct) ArrayPool<float>.Shared.Return(col);
+                }
+            ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(outBuf);
         });
     }
 
     protected override void Conv2dBackwardDataInternal(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g)
     {
         float* pdy = P(dy), pw = P(w), pdx = P(dx);
-        int ohw = g.OutH * g.OutW, crs = g.Cg * g.R * g.S, hw = g.H * g.W;
-        bool direct = IsPointwise(g);
-        CpuAccelerator? gemmThreads = g.N >= Threads ? null : this;
-        For(g.N, 1, (n0, n1) =>
+        var plan = Plan(g);
+        ForConvChunks(plan, (chunk, gemmThreads, _) =>
         {
-            float[] col = direct ? [] : ArrayPool<float>.Shared.Rent(crs * ohw);
-            fixed (float* pcol = col)
-                for (int n = n0; n < n1; n++)
-                    for (int grp = 0; grp < g.Groups; grp++)
-                    {
-                        float* dxg = pdx + ((long)n * g.C + grp * g.Cg) * hw;
-                        float* cols = direct ? dxg : pcol;
-                        // col (CgRS, OHW) = w_gᵀ (CgRS, Kg) · dy_g (Kg, OHW)
-                        CpuSgemm.Sgemm(true, false, crs, ohw, g.Kg, 1f, pw + (long)grp * g.Kg * crs, crs,
-                            pdy + ((long)n * g.K + grp * g.Kg) * ohw, ohw, 0f, cols, ohw, gemmThreads);
-                        if (!direct) Col2Im(cols, g, dxg);
-                    }
-            if (!direct) ArrayPool<float>.Shared.Return(col);
+            var (n0, count) = plan.Chunk(chunk, g.N);
+            int cols = count * plan.Ohw;
+            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), dyBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
+            fixed (float* col = colBuf, dyc = dyBuf)
+                for (int grp = 0; grp < g.Groups; grp++)
+                {
+                    GatherOutput(pdy, g, plan, n0, count, grp, dyc);
+                    // col (CgRS, count·OHW) = w_gᵀ (CgRS, Kg) · dy_g (Kg, count·OHW)
+                    CpuSgemm.Sgemm(true, false, plan.Crs, cols, g.Kg, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, dyc, cols, 0f, col, cols, gemmThreads);
+                    for (int j = 0; j < count; j++)
+                        Col2Im(col + j * plan.Ohw, cols, g, pdx + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W);
+                }
+            ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(dyBuf);
         });
     }
 
     protected override void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias, Conv2dGeometry g)
     {
         float* px = P(x), pdy = P(dy), pdw = P(dw);
-        int ohw = g.OutH * g.OutW, crs = g.Cg * g.R * g.S, wlen = g.K * crs;
-        bool direct = IsPointwise(g);
-        int chunks = Chunks(g.N, 1);
-        CpuAccelerator? gemmThreads = g.N >= Threads ? null : this;
-        // Each chunk of images accumulates into its own slice of partial; the slices are summed afterwards.
-        float[] partial = ArrayPool<float>.Shared.Rent(chunks * wlen);
+        var plan = Plan(g);
+        int wlen = g.K * plan.Crs, workers = ConvWorkers(plan);
+        // each worker accumulates into its own slice of partial; the slices are summed afterwards (fixed order: deterministic)
+        float[] partial = ArrayPool<float>.Shared.Rent(workers * wlen);
         fixed (float* ppart = partial)
         {
             float* pp = ppart;
-            ForChunks(g.N, 1, (chunk, n0, n1) =>
+            new Span<float>(pp, workers * wlen).Clear();
+            ForConvChunks(plan, (chunk, gemmThreads, worker) =>
             {
-                float* acc = pp + (long)chunk * wlen;
-                new Span<float>(acc, wlen).Clear();
-                float[] col = direct ? [] : ArrayPool<float>.Shared.Rent(crs * ohw);
-                fixed (float* pcol = col)
-                    for (int n = n0; n < n1; n++)
-                        for (int grp = 0; grp < g.Groups; grp++)
-                        {
-                            float* xg = px + ((long)n * g.C + grp * g.Cg) * g.H * g.W;
-                            float* cols = direct ? xg : pcol;
-                            if (!direct) Im2Col(xg, g, cols);
-                            // dw_g (Kg, CgRS) += dy_g (Kg, OHW) · colᵀ (OHW, CgRS)
-                            CpuSgemm.Sgemm(false, true, g.Kg, crs, ohw, 1f, pdy + ((long)n * g.K + grp * g.Kg) * ohw, ohw,
-                                cols, ohw, 1f, acc + (long)grp * g.Kg * crs, crs, gemmThreads);
-                        }
-                if (!direct) ArrayPool<float>.Shared.Return(col);
+                var (n0, count) = plan.Chunk(chunk, g.N);
+                int cols = count * plan.Ohw;
+                float* acc = pp + (long)worker * wlen;
+                float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), dyBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
+                fixed (float* col = colBuf, dyc = dyBuf)
+                    for (int grp = 0; grp < g.Groups; grp++)
+                    {
+                        for (int j = 0; j < count; j++)
+                            Im2Col(px + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W, g, col + j * plan.Ohw, cols);
+                        GatherOutput(pdy, g, plan, n0, count, grp, dyc);
+                        // dw_g (Kg, CgRS) += dy_g (Kg, count·OHW) · colᵀ (count·OHW, CgRS)
+                        CpuSgemm.Sgemm(false, true, g.Kg, plan.Crs, cols, 1f, dyc, cols, col, cols, 1f, acc + (long)grp * g.Kg * plan.Crs, plan.Crs, gemmThreads);
+                    }
+                ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(dyBuf);
             });
             var dws = new Span<float>(pdw, wlen);
             new ReadOnlySpan<float>(pp, wlen).CopyTo(dws);
-            for (int c = 1; c < chunks; c++)
+            for (int c = 1; c < workers; c++)
                 System.Numerics.Tensors.TensorPrimitives.Add(dws, new ReadOnlySpan<float>(pp + (long)c * wlen, wlen), dws);
         }
         ArrayPool<float>.Shared.Return(partial);
-        if (dbias is not null) BiasAddBackwardInternal(dy, dbias, g.N, g.K, ohw);
+        if (dbias is not null) BiasAddBackwardInternal(dy, dbias, g.N, g.K, plan.Ohw);
     }
 
-    private static bool IsPointwise(Conv2dGeometry g) =>
-        g.R == 1 && g.S == 1 && g.StrideH == 1 && g.StrideW == 1 && g.PadH == 0 && g.PadW == 0;
+    // dy of images [n0, n0 + count), group grp → dst (Kg, count·OHW), images side by side.
+    private static void GatherOutput(float* dy, Conv2dGeometry g, ConvPlan plan, int n0, int count, int grp, float* dst)
+    {
+        int cols = count * plan.Ohw;
+        for (int j = 0; j < count; j++)
+            for (int k = 0; k < g.Kg; k++)
+                new ReadOnlySpan<float>(dy + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw)
+                    .CopyTo(new Span<float>(dst + (long)k * cols + j * plan.Ohw, plan.Ohw));
+    }
 
-    // x: (Cg, H, W) of one image and group → col: (Cg·R·S, OH·OW), zeros where the window hangs over the padding.
-    internal static void Im2Col(float* x, Conv2dGeometry g, float* col)
+    // x: (Cg, H, W) of one image and group → col rows of OH·OW values, row r at col + r·ld; zeros over the padding.
+    internal static void Im2Col(float* x, Conv2dGeometry g, float* col, int ld)
     {
         int oh = g.OutH, ow = g.OutW;
         for (int c = 0; c < g.Cg; c++)
             for (int r = 0; r < g.R; r++)
                 for (int s = 0; s < g.S; s++)
                 {
-                    float* dst = col + ((long)(c * g.R + r) * g.S + s) * oh * ow;
+                    float* dst = col + ((long)(c * g.R + r) * g.S + s) * ld;
                     float* plane = x + (long)c * g.H * g.W;
                     for (int i = 0; i < oh; i++, dst += ow)
                     {
@@ -131,7 +164,7 @@ public sealed unsafe partial class CpuAccelerator
     }
 
     // The adjoint of Im2Col: dx (Cg, H, W) = Σ of col entries over every window position they came from. dx is overwritten.
-    internal static void Col2Im(float* col, Conv2dGeometry g, float* dx)
+    internal static void Col2Im(float* col, int ld, Conv2dGeometry g, float* dx)
     {
         int oh = g.OutH, ow = g.OutW;
         new Span<float>(dx, g.Cg * g.H * g.W).Clear();
@@ -139,7 +172,7 @@ public sealed unsafe partial class CpuAccelerator
             for (int r = 0; r < g.R; r++)
                 for (int s = 0; s < g.S; s++)
                 {
-                    float* src = col + ((long)(c * g.R + r) * g.S + s) * oh * ow;
+                    float* src = col + ((long)(c * g.R + r) * g.S + s) * ld;
                     float* plane = dx + (long)c * g.H * g.W;
                     for (int i = 0; i < oh; i++, src += ow)
                     {

@@ -37,6 +37,7 @@ public sealed unsafe partial class CpuAccelerator
     }
 
     // Index (h·W + w) of the first maximum in output cell (i, j)'s window; padding never wins.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int ArgMax(float* plane, Pool2dGeometry g, int i, int j)
     {
         int h0 = i * g.StrideH - g.PadH, w0 = j * g.StrideW - g.PadW;
@@ -48,7 +49,7 @@ public sealed unsafe partial class CpuAccelerator
             for (int w = w0; w < w1; w++)
             {
                 float v = plane[h * g.W + w];
-                if (v > bestValue || float.IsNaN(v)) { bestValue = v; best = h * g.W + w; if (float.IsNaN(v)) return best; }
+                if (v > bestValue) { bestValue = v; best = h * g.W + w; }
             }
         return best;
     }
