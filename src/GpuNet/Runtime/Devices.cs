@@ -1,8 +1,12 @@
 using GpuNet.Runtime.Cpu;
+using GpuNet.Runtime.OpenCL;
 
 namespace GpuNet.Runtime;
 
-/// <summary>Opens accelerators by the names users type: <c>cpu</c> (all cores), <c>cpu:T</c> (T threads).</summary>
+/// <summary>
+/// Opens accelerators by the names users type: <c>cpu</c> (all cores), <c>cpu:T</c> (T threads), <c>opencl</c> or
+/// <c>opencl:i</c> (the i-th OpenCL device across platforms, as <c>gpunet devices</c> lists them).
+/// </summary>
 public static class Devices
 {
     public static Accelerator Open(string name)
@@ -10,13 +14,19 @@ public static class Devices
         string n = name.Trim().ToLowerInvariant();
         if (n == "cpu") return new CpuAccelerator();
         if (n.StartsWith("cpu:") && int.TryParse(n[4..], out int threads) && threads > 0) return new CpuAccelerator(threads, n);
-        if (n.StartsWith("opencl") || n.StartsWith("cuda"))
-            throw new ArgumentException($"device '{name}': the {(n.StartsWith("cuda") ? "CUDA" : "OpenCL")} accelerator is not part of this build yet; available: {string.Join(", ", Available())}");
+        if (n == "opencl") return new OpenClAccelerator(0);
+        if (n.StartsWith("opencl:") && int.TryParse(n[7..], out int index)) return new OpenClAccelerator(index);
+        if (n.StartsWith("cuda"))
+            throw new ArgumentException($"device '{name}': the CUDA accelerator is not part of this build yet; available: {string.Join(", ", Available())}");
         throw new ArgumentException($"unknown device '{name}'; available: {string.Join(", ", Available())} (cpu:T picks T threads)");
     }
 
     /// <summary>Names of the accelerators this machine offers.</summary>
-    public static IReadOnlyList<string> Available() => ["cpu"];
+    public static IReadOnlyList<string> Available() =>
+        ["cpu", .. OpenClDevices.All.Select(d => $"opencl:{d.Index}")];
+
+    /// <summary>Why OpenCL devices are missing, if they are (what to install); null when there are some.</summary>
+    public static string? OpenClUnavailable => OpenClDevices.WhyUnavailable;
 
     /// <summary>One accelerator of each available device, for listing.</summary>
     public static IEnumerable<Accelerator> All()

@@ -3,7 +3,7 @@ namespace GpuNet.Tests.Ops;
 public abstract partial class OpTests
 {
     /// <summary>Three steps of each update rule against the textbook formulas in double precision.</summary>
-    [Theory]
+    [AcceleratorTheory]
     [InlineData("sgd")] [InlineData("momentum")] [InlineData("adagrad")] [InlineData("rmsprop")] [InlineData("adam")]
     public void Optimizer_updates_match_the_formulas(string rule)
     {

@@ -8,7 +8,7 @@ public abstract partial class OpTests
     private const int N = 4, C = 7;
 
     // Sizes around the SIMD width and the parallel grain, so tails and chunk edges are exercised.
-    [Theory, InlineData(1), InlineData(13), InlineData(70000)]
+    [AcceleratorTheory, InlineData(1), InlineData(13), InlineData(70000)]
     public void Activations_forward_and_backward(int n)
     {
         float[] x = Rand.AwayFromZero(n, 40), r = Rand.Floats(n, 41);
@@ -33,7 +33,7 @@ public abstract partial class OpTests
         Check("tanh", Math.Tanh, () => Acc.TanhForward(tx, y), () => Acc.TanhBackward(y, tr, dx));
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void Relu_in_place_backward_may_alias_dy()
     {
         float[] x = [-1f, 2f, -3f, 4f], r = [10f, 20f, 30f, 40f];
@@ -46,7 +46,7 @@ public abstract partial class OpTests
     private static int[] Labels(int n, int c, int seed) { var r = new Random(seed); return Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray(); }
     private static float[] F(int[] labels) => labels.Select(v => (float)v).ToArray();
 
-    [Theory, InlineData(false), InlineData(true)]
+    [AcceleratorTheory, InlineData(false), InlineData(true)]
     public void SoftmaxCrossEntropy_forward_and_backward(bool weighted)
     {
         float[] z = Rand.Floats(N * C, 50, -3, 3), r = [0.25f, 0.25f, 0.25f, 0.25f];
@@ -62,7 +62,7 @@ public abstract partial class OpTests
         GradCheck(z, r, dz.ToArray(), zd => Ref.SoftmaxCrossEntropy(zd, labels, C, w is null ? null : Rand.D(w)).Loss, "CE");
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void SoftmaxCrossEntropy_is_stable_for_huge_logits()
     {
         var probs = Z(1, 3); var loss = Z(1);
@@ -71,7 +71,7 @@ public abstract partial class OpTests
         Assert.Equal([1f, 0f, 0f], probs.ToArray());
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void Hinge_forward_and_backward()
     {
         int[] labels = Labels(N, C, 53);
@@ -87,7 +87,7 @@ public abstract partial class OpTests
         GradCheck(s, [0.5f, 0.5f, 0.5f, 0.5f], ds.ToArray(), sd => Ref.Hinge(sd, labels, C), "hinge");
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void Regression_losses_forward_and_backward()
     {
         float[] p = Rand.Floats(N * C, 56), t = Rand.Floats(N * C, 57, 0, 1), half = [0.5f, 0.5f, 0.5f, 0.5f];
@@ -105,7 +105,7 @@ public abstract partial class OpTests
         Acc.BinaryCrossEntropyBackward(tp, tt, d, 0.5f); GradCheck(p, half, d.ToArray(), bce, "BCE");
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void Lrn_forward_and_backward()
     {
         var p = new LrnParameters(5, 0.5f, 0.75f, 2f);   // a large alpha so the normalisation term is really tested
@@ -118,7 +118,7 @@ public abstract partial class OpTests
         GradCheck(x, r, dx.ToArray(), xd => Ref.Lrn(xd, n, c, h * w, p), "LRN");
     }
 
-    [Theory, InlineData(new[] { 6, 3 }), InlineData(new[] { 3, 4, 2, 3 })]
+    [AcceleratorTheory, InlineData(new[] { 6, 3 }), InlineData(new[] { 3, 4, 2, 3 })]
     public void BatchNorm_training_forward_and_backward(int[] shape)
     {
         int n = shape[0], c = shape[1], inner = shape.Skip(2).Aggregate(1, (a, b) => a * b);
@@ -138,7 +138,7 @@ public abstract partial class OpTests
         GradCheck(b, r, db.ToArray(), bd => Ref.BatchNorm(Rand.D(x), Rand.D(g), bd, n, c, inner, 1e-5), "BN dbeta");
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void BatchNorm_inference_uses_running_statistics()
     {
         float[] x = [1f, 2f, 3f, 4f];
@@ -148,7 +148,7 @@ public abstract partial class OpTests
         Close.All([0.5, -1.0, 2.5, 1.0], y.ToArray(), 1e-6, 1e-6, "BN inference");
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void Dropout_masks_are_inverted_seeded_and_backend_independent()
     {
         int n = 20000; float p = 0.3f;
@@ -169,7 +169,7 @@ public abstract partial class OpTests
         for (int i = 0; i < n; i++) Assert.Equal(r[i] * m[i], d[i], 1e-6);
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void BiasAdd_forward_and_backward()
     {
         float[] y = Rand.Floats(2 * 3 * 5, 72), b = [1f, 2f, 3f], r = Rand.Floats(30, 73);
@@ -183,7 +183,7 @@ public abstract partial class OpTests
         Close.All(expected, db.ToArray(), 1e-5, 1e-6, "bias backward");
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void Elementwise_fill_copy_axpy_scale()
     {
         var a = T([1f, 2f, 3f], 3); var b = Z(3);

@@ -38,7 +38,7 @@ public abstract partial class OpTests : IDisposable
         return d;
     }
 
-    [Theory, MemberData(nameof(GemmShapes))]
+    [AcceleratorTheory, MemberData(nameof(GemmShapes))]
     public void Gemm_matches_reference(bool ta, bool tb, int m, int n, int k)
     {
         float[] a = Rand.Floats(m * k, 1), b = Rand.Floats(k * n, 2), c = Rand.Floats(m * n, 3);
@@ -48,7 +48,7 @@ public abstract partial class OpTests : IDisposable
         Close.All(expected, tc.ToArray(), 1e-4, 1e-4 * Math.Sqrt(k), $"GEMM {(ta ? "T" : "N")}{(tb ? "T" : "N")} {m}x{n}x{k}");
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void Gemm_respects_offsets_and_leading_dimensions_and_leaves_the_rest_alone()
     {
         // A 3x4 block inside a 5x9 buffer at offset 11; C a 3x2 block of a 4x6 buffer at offset 7.
@@ -68,7 +68,7 @@ public abstract partial class OpTests : IDisposable
         }
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void Gemm_rejects_a_block_that_runs_past_the_tensor()
     {
         var ex = Assert.Throws<ArgumentException>(() => Acc.Gemm(false, false, 4, 4, 4, 1f, Z(15), 0, 4, Z(16), 0, 4, 0f, Z(16), 0, 4));
@@ -87,7 +87,7 @@ public abstract partial class OpTests : IDisposable
         new Conv2dGeometry(5, 2, 6, 6, 3, 5, 5, 1, 1, 2, 2),        // batch larger than threads, 5x5 pad 2
     ];
 
-    [Theory, MemberData(nameof(ConvShapes))]
+    [AcceleratorTheory, MemberData(nameof(ConvShapes))]
     public void Conv2d_forward_matches_reference(Conv2dGeometry g)
     {
         float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 10), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 11), b = Rand.Floats(g.K, 12);
@@ -96,7 +96,7 @@ public abstract partial class OpTests : IDisposable
         Close.All(Ref.Conv2d(Rand.D(x), Rand.D(w), Rand.D(b), g), y.ToArray(), 1e-4, 1e-5 * g.Cg * g.R * g.S, $"conv {g}");
     }
 
-    [Theory, MemberData(nameof(ConvShapes))]
+    [AcceleratorTheory, MemberData(nameof(ConvShapes))]
     public void Conv2d_backward_matches_finite_differences(Conv2dGeometry g)
     {
         float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 20), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 21), b = Rand.Floats(g.K, 22);
@@ -119,7 +119,7 @@ public abstract partial class OpTests : IDisposable
         new Pool2dGeometry(3, 1, 1, 1, 1, 1, 1, 1),           // 1x1
     ];
 
-    [Theory, MemberData(nameof(PoolShapes))]
+    [AcceleratorTheory, MemberData(nameof(PoolShapes))]
     public void MaxPool2d_forward_and_backward(Pool2dGeometry g)
     {
         float[] x = Rand.Distinct(g.N * g.C * g.H * g.W, 30), r = Rand.Floats(g.N * g.C * g.OutH * g.OutW, 31);
@@ -130,7 +130,7 @@ public abstract partial class OpTests : IDisposable
         GradCheck(x, r, dx.ToArray(), xd => Ref.Pool2d(xd, g, true), "max pool");
     }
 
-    [Theory, MemberData(nameof(PoolShapes))]
+    [AcceleratorTheory, MemberData(nameof(PoolShapes))]
     public void AvgPool2d_forward_and_backward(Pool2dGeometry g)
     {
         float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 32), r = Rand.Floats(g.N * g.C * g.OutH * g.OutW, 33);
@@ -141,7 +141,7 @@ public abstract partial class OpTests : IDisposable
         GradCheck(x, r, dx.ToArray(), xd => Ref.Pool2d(xd, g, false), "avg pool");
     }
 
-    [Fact]
+    [AcceleratorFact]
     public void GlobalAvgPool_forward_and_backward()
     {
         float[] x = Rand.Floats(2 * 3 * 4 * 5, 34), r = Rand.Floats(6, 35);

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace GpuNet.Runtime.OpenCL;
+
+/// <summary>A built program and its kernels (created on first use).</summary>
+internal sealed class OpenClProgram(nint handle, string file) : IDisposable
+{
+    private readonly Dictionary<string, nint> _kernels = [];
+
+    public unsafe nint Kernel(string name)
+    {
+        if (_kernels.TryGetValue(name, out var k)) return k;
+        int err;
+        var bytes = Encoding.ASCII.GetBytes(name + "\0");
+        fixed (byte* p = bytes) k = OpenClApi.CreateKernel(handle, p, &err);
+        if (err != 0) throw new OpenClException($"clCreateKernel({name})", err, $"no such kernel in kernels/{file}?");
+        return _kernels[name] = k;
+    }
+
+    public void Dispose()
+    {
+        foreach (var k in _kernels.Values) OpenClApi.ReleaseKernel(k);
+        OpenClApi.ReleaseProgram(handle);
+    }
+}
+
+/// <summary>
+/// Builds programs from composed kernel sources, caching device binaries on disk under
+/// <c>$GPUNET_CACHE/opencl</c> (default <c>~/.cache/gpunet/opencl</c>), keyed by a SHA-256 of the composed source,
+/// build options, device name, device version and driver version, so any change to any of them rebuilds. Cache files are
+/// written to a temporary name and renamed; an unreadable or rejected cache entry is rebuilt from source.
+/// </summary>
+internal static unsafe class OpenClProgramCache
+{
+    private const string Options = "-cl-std=CL1.2";
+
+    public static string Directory =>
+        Path.Combine(Environment.GetEnvironmentVariable("GPUNET_CACHE") is { Length: > 0 } c ? c
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "gpunet"), "opencl");
+
+    /// <summary>Counts of builds from source and from cached binaries (for tests and diagnostics).</summary>
+    public static int SourceBuilds, CachedBuilds;
+
+    public static string Key(OpenClDeviceInfo d, string source) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", source, Options, d.Name, d.DeviceVersion, d.DriverVersion, d.PlatformName))))[..32].ToLowerInvariant();
+
+    public static OpenClProgram Build(OpenClAccelerator acc, string file, IReadOnlyList<KeyValuePair<string, string>> defines)
+    {
+        string source = KernelSource.Compose(file, KernelDialect.OpenCL, defines);
+        string path = Path.Combine(Directory, Key(acc.Info, source) + ".bin");
+        if (File.Exists(path))
+        {
+            try
+            {
+                var program = FromBinary(acc, File.ReadAllBytes(path));
+                if (program != 0) { Interlocked.Increment(ref CachedBuilds); return new OpenClProgram(program, file); }
+            }
+            catch (IOException) { }
+        }
+        var built = FromSource(acc, file, source);
+        Interlocked.Increment(ref SourceBuilds);
+        TrySave(built, path);
+        return new OpenClProgram(built, file);
+    }
+
+    private static nint FromSource(OpenClAccelerator acc, string file, string source)
+    {
+        var bytes = Encoding.UTF8.GetBytes(source);
+        int err;
+        nint program;
+        fixed (byte* p = bytes)
+        {
+            byte* s = p;
+            nuint len = (nuint)bytes.Length;
+            program = OpenClApi.CreateProgramWithSource(acc.Context, 1, &s, &len, &err);
+        }
+        OpenClApi.Check(err, $"clCreateProgramWithSource(kernels/{file})");
+        BuildOrThrow(acc, program, file);
+        return program;
+    }
+
+    private static nint FromBinary(OpenClAccelerator acc, byte[] binary)
+    {
+        nint device = acc.Info.Device;
+        int err, status;
+        nint program;
+        fixed (byte* b = binary)
+        {
+            nuint len = (nuint)binary.Length;
+            program = OpenClApi.CreateProgramWithBinary(acc.Context, 1, &device, &len, &b, &status, &err);
+        }
+        if (err != 0 || status != 0) { if (program != 0) OpenClApi.ReleaseProgram(program); return 0; }
+        var opts = Encoding.ASCII.GetBytes(Options + "\0");
+        fixed (byte* o = opts)
+            if (OpenClApi.BuildProgram(program, 1, &device, o, 0, 0) != 0) { OpenClApi.ReleaseProgram(program); return 0; }
+        return program;
+    }
+
+    private static void BuildOrThrow(OpenClAccelerator acc, nint program, string file)
+    {
+        nint device = acc.Info.Device;
+        var opts = Encoding.ASCII.GetBytes(Options + "\0");
+        int status;
+        fixed (byte* o = opts) status = OpenClApi.BuildProgram(program, 1, &device, o, 0, 0);
+        if (status == 0) return;
+        nuint size;
+        OpenClApi.GetProgramBuildInfo(program, device, OpenClApi.ProgramBuildLog, 0, null, &size);
+        var log = new byte[(int)size];
+        fixed (byte* l = log) OpenClApi.GetProgramBuildInfo(program, device, OpenClApi.ProgramBuildLog, size, l, null);
+        OpenClApi.ReleaseProgram(program);
+        throw new OpenClException("clBuildProgram", status, $"kernels/{file} on {acc.Name} ({acc.Info.Name}):\n{Encoding.UTF8.GetString(log).TrimEnd('\0')}");
+    }
+
+    private static void TrySave(nint program, string path)
+    {
+        try
+        {
+            nuint size;
+            if (OpenClApi.GetProgramInfo(program, OpenClApi.ProgramBinarySizes, (nuint)sizeof(nuint), &size, null) != 0 || size == 0) return;
+            var binary = new byte[(int)size];
+            fixed (byte* b = binary)
+            {
+                byte* ptr = b;
+                if (OpenClApi.GetProgramInfo(program, OpenClApi.ProgramBinaries, (nuint)sizeof(nint), &ptr, null) != 0) return;
+            }
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            string tmp = path + $".tmp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}";
+            File.WriteAllBytes(tmp, binary);
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,154 @@
+using GpuNet.Runtime;
+using GpuNet.Runtime.OpenCL;
+using GpuNet.Tests.Reference;
+
+namespace GpuNet.Tests.Ops;
+
+/// <summary>One OpenCL accelerator shared by a test class (tests of a class run one at a time); created on first use.</summary>
+public sealed class OpenClFixture : IDisposable
+{
+    private OpenClAccelerator? _acc;
+    public OpenClAccelerator Acc => _acc ??= new OpenClAccelerator(0);
+    public void Dispose() => _acc?.Dispose();
+}
+
+/// <summary>The op suite on opencl:0 (PoCL in CI), convolution algorithm chosen by measurement.</summary>
+[RequiresAccelerator("opencl")]
+public sealed class OpenClOpTests(OpenClFixture fixture) : OpTests, IClassFixture<OpenClFixture>
+{
+    protected override Accelerator Acc => fixture.Acc;
+}
+
+/// <summary>What only the OpenCL backend has: both convolution algorithms, GEMM tiling edges and parameters.</summary>
+[RequiresAccelerator("opencl")]
+public sealed class OpenClKernelTests(OpenClFixture fixture) : OpTests, IClassFixture<OpenClFixture>
+{
+    private OpenClAccelerator Cl => fixture.Acc;
+    protected override Accelerator Acc => fixture.Acc;
+
+    public static TheoryData<Conv2dGeometry, ConvAlgorithm> ConvCases()
+    {
+        var d = new TheoryData<Conv2dGeometry, ConvAlgorithm>();
+        foreach (var row in ConvShapes())
+            foreach (var algo in new[] { ConvAlgorithm.Direct, ConvAlgorithm.Im2colGemm })
+                d.Add(row, algo);
+        return d;
+    }
+
+    [AcceleratorTheory, MemberData(nameof(ConvCases))]
+    public void Each_convolution_algorithm_matches_the_reference(Conv2dGeometry g, ConvAlgorithm algo)
+    {
+        var saved = Cl.ConvAlgorithm;
+        Cl.ConvAlgorithm = algo;
+        try { Conv2d_forward_matches_reference(g); Conv2d_backward_matches_finite_differences(g); }
+        finally { Cl.ConvAlgorithm = saved; }
+    }
+
+    public static TheoryData<string, bool, bool> TiledCases()
+    {
+        var d = new TheoryData<string, bool, bool>();
+        foreach (var p in new[] { "cpu", "gpu", "vector" })
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    d.Add(p, ta, tb);
+        return d;
+    }
+
+    /// <summary>
+    /// The tiled kernel on sizes that are multiples of no tile (plus 1×1 and a single row), with C a block inside a
+    /// larger buffer full of sentinels: a wrong local size fails the launch, an out-of-bounds tile edge writes a sentinel.
+    /// </summary>
+    [AcceleratorTheory, MemberData(nameof(TiledCases))]
+    public void Tiled_gemm_is_exact_at_tile_edges_and_writes_nothing_outside_C(string parameters, bool ta, bool tb)
+    {
+        var saved = Cl.Gemm;
+        Cl.Gemm = (parameters switch
+        {
+            "cpu" => GemmParameters.Cpu,
+            "gpu" => GemmParameters.Gpu,
+            _ => new GemmParameters(Mwg: 32, Nwg: 32, Kwg: 8, Mdimc: 8, Ndimc: 8, Vwm: 2, Vwn: 2, Sa: true, Sb: false),
+        }) with { DirectBelow = 0 };
+        try
+        {
+            foreach (var (m, n, k) in new[] { (1, 1, 1), (1, 37, 5), (37, 45, 19), (70, 3, 33), (65, 129, 17) })
+            {
+                int ldc = n + 3, off = 5, total = off + m * ldc + 7;
+                float[] a = Rand.Floats(m * k, 1), b = Rand.Floats(k * n, 2), cbuf = Enumerable.Repeat(-777f, total).ToArray();
+                for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) cbuf[off + i * ldc + j] = 0.5f;
+                var tc = T(cbuf, total);
+                Cl.Gemm(ta, tb, m, n, k, 1.5f, T(a, ta ? k : m, ta ? m : k), 0, ta ? m : k, T(b, tb ? n : k, tb ? k : n), 0, tb ? k : n, 2f, tc, off, ldc);
+                var got = tc.ToArray();
+                var expected = Ref.Gemm(ta, tb, m, n, k, 1.5, Rand.D(a), Rand.D(b), 2, Enumerable.Repeat(0.5, m * n).ToArray());
+                for (int e = 0; e < total; e++)
+                {
+                    int i = (e - off) / ldc, j = (e - off) % ldc;
+                    bool inside = e >= off && i < m && j < n;
+                    if (inside) Assert.True(Math.Abs(got[e] - expected[i * n + j]) <= 1e-4 * Math.Sqrt(k) + 1e-4 * Math.Abs(expected[i * n + j]),
+                        $"{parameters} {m}x{n}x{k}: C[{i},{j}] = {got[e]}, expected {expected[i * n + j]}");
+                    else Assert.True(got[e] == -777f, $"{parameters} {m}x{n}x{k}: element {e} outside C was overwritten with {got[e]}");
+                }
+            }
+        }
+        finally { Cl.Gemm = saved; }
+    }
+
+    [AcceleratorFact]
+    public void Work_groups_larger_than_the_device_allows_are_a_clear_error()
+    {
+        var saved = Cl.Gemm;
+        Cl.Gemm = new GemmParameters(Mwg: 128, Nwg: 128, Kwg: 8, Mdimc: 128, Ndimc: 128, Vwm: 1, Vwn: 1, Sa: false, Sb: false) { DirectBelow = 0 };
+        try
+        {
+            var e = Assert.ThrowsAny<Exception>(() => Cl.Gemm(false, false, 1f, Z(130, 130), Z(130, 130), 0f, Z(130, 130)));
+            Assert.Contains("gemm", e.Message);
+        }
+        finally { Cl.Gemm = saved; }
+    }
+}
+
+/// <summary>The on-disk program cache: hits, misses on any change of source, and recovery from a corrupt entry.</summary>
+[RequiresAccelerator("opencl"), Collection(SerialCollection.Name)]
+public sealed class OpenClProgramCacheTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gpunet-clcache").FullName;
+    private readonly string? _saved = Environment.GetEnvironmentVariable("GPUNET_CACHE");
+
+    public OpenClProgramCacheTests() => Environment.SetEnvironmentVariable("GPUNET_CACHE", _dir);
+    public void Dispose() { Environment.SetEnvironmentVariable("GPUNET_CACHE", _saved); Directory.Delete(_dir, true); }
+
+    private static float[] FillWith(float v)
+    {
+        using var acc = new OpenClAccelerator(0);
+        using var t = acc.Allocate(10);
+        acc.Fill(t, v);
+        return t.ToArray();
+    }
+
+    [AcceleratorFact]
+    public void Binaries_are_reused_rebuilt_when_corrupt_and_keyed_by_the_whole_source()
+    {
+        int src = OpenClProgramCache.SourceBuilds, hit = OpenClProgramCache.CachedBuilds;
+        Assert.All(FillWith(3f), v => Assert.Equal(3f, v));
+        Assert.Equal(src + 1, OpenClProgramCache.SourceBuilds);
+        var files = Directory.GetFiles(Path.Combine(_dir, "opencl"), "*.bin");
+        Assert.Single(files);
+
+        Assert.All(FillWith(4f), v => Assert.Equal(4f, v));
+        Assert.Equal(src + 1, OpenClProgramCache.SourceBuilds);
+        Assert.Equal(hit + 1, OpenClProgramCache.CachedBuilds);
+
+        File.WriteAllText(files[0], "not a program binary");
+        Assert.All(FillWith(5f), v => Assert.Equal(5f, v));
+        Assert.Equal(src + 2, OpenClProgramCache.SourceBuilds);
+
+        // any change to the composed source (a define, a prelude, a kernel) is a different key: no stale binary is reused
+        var dev = OpenClDevices.All[0];
+        string a = KernelSource.Compose("gemm.cl", KernelDialect.OpenCL, GemmParameters.Cpu.Defines(false, false));
+        string b = KernelSource.Compose("gemm.cl", KernelDialect.OpenCL, GemmParameters.Cpu.Defines(false, true));
+        Assert.NotEqual(OpenClProgramCache.Key(dev, a), OpenClProgramCache.Key(dev, b));
+        Assert.NotEqual(OpenClProgramCache.Key(dev, a), OpenClProgramCache.Key(dev with { DriverVersion = dev.DriverVersion + "x" }, a));
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialCollection { public const string Name = "serial (process-wide state)"; }
