@@ -6,7 +6,8 @@
 //   VWM, VWN  rows / columns a work item owns contiguously before striding by the work-group (1 = fully strided)
 //   SA, SB    cache the A / B tile in local memory (GPUs) or read global memory directly (CPUs)
 //   TRANS_A, TRANS_B  compile-time transposes
-// Dimension 0 runs along columns (contiguous in row-major B and C), dimension 1 along rows.
+// Inside a work-group, dimension 0 runs along columns (contiguous in row-major B and C), dimension 1 along rows;
+// work-groups are numbered rows first (group dimension 0 = row tiles).
 // gemm_direct: one work item per element of C, for small or very thin problems.
 
 #ifndef MWG
@@ -59,6 +60,48 @@
 #define ROW(mi) (((mi) / VWM) * (MDIMC * VWM) + tm * VWM + (mi) % VWM)
 #define COL(ni) (((ni) / VWN) * (NDIMC * VWN) + tn * VWN + (ni) % VWN)
 
+
+// CPU drivers (SA = SB = 0, VWN > 1, OpenCL only): a work-group tile that lies wholly inside C is computed with VWN-wide
+// vector accumulators over contiguous columns, no bounds checks (the register-tiled micro-kernel of CPU BLAS libraries).
+// Other tiles, GPUs and CUDA take the scalar code below. B must be untransposed for contiguous vector loads.
+#if !defined(CUDA) && !SA && !SB && VWN > 1 && !TRANS_B
+#define GEMM_VECTOR_PATH 1
+#define VECT_(w) float##w
+#define VECT_W(w) VECT_(w)
+#define VLOAD_(w) vload##w
+#define VLOAD_W(w) VLOAD_(w)
+#define VSTORE_(w) vstore##w
+#define VSTORE_W(w) VSTORE_(w)
+#define realV VECT_W(VWN)
+#define vloadV VLOAD_W(VWN)
+#define vstoreV VSTORE_W(VWN)
+#define NV (NWI / VWN)
+DEVICE_FUNC void gemm_full_tile(const int k, const float alpha, __global const float* a, const int lda,
+                                __global const float* b, const int ldb, const float beta, __global float* c, const int ldc,
+                                const int gm, const int gn, const int tm, const int tn)
+{
+  realV acc[MWI * NV];
+  for (int q = 0; q < MWI * NV; q++) acc[q] = (realV)(0.0f);
+  for (int p = 0; p < k; p++) {
+    realV bv[NV];
+    for (int v = 0; v < NV; v++) bv[v] = vloadV(0, b + p * ldb + gn + COL(v * VWN));
+    for (int mi = 0; mi < MWI; mi++) {
+      const realV av = (realV)(A_AT(gm + ROW(mi), p));
+      for (int v = 0; v < NV; v++) acc[mi * NV + v] = fma(av, bv[v], acc[mi * NV + v]);
+    }
+  }
+  for (int mi = 0; mi < MWI; mi++)
+    for (int v = 0; v < NV; v++) {
+      __global float* out = c + (gm + ROW(mi)) * ldc + gn + COL(v * VWN);
+      realV r = alpha * acc[mi * NV + v];
+      if (beta != 0.0f) r += beta * vloadV(0, out);
+      vstoreV(r, 0, out);
+    }
+}
+#else
+#define GEMM_VECTOR_PATH 0
+#endif
+
 __kernel REQD_WORK_GROUP_SIZE(NDIMC, MDIMC, 1)
 void gemm(const int m, const int n, const int k, const float alpha,
           __global const float* a, const int a_off, const int lda,
@@ -66,7 +109,8 @@ void gemm(const int m, const int n, const int k, const float alpha,
           const float beta, __global float* c, const int c_off, const int ldc)
 {
   const int tn = get_local_id(0), tm = get_local_id(1);
-  const int gn = get_group_id(0) * NWG, gm = get_group_id(1) * MWG;
+  // row tiles along group dimension 0: neighbouring work-groups share a column strip of B, which stays in cache
+  const int gm = get_group_id(0) * MWG, gn = get_group_id(1) * NWG;
   a += a_off; b += b_off; c += c_off;
   float acc[MWI * NWI];
   for (int q = 0; q < MWI * NWI; q++) acc[q] = 0.0f;
@@ -78,6 +122,9 @@ void gemm(const int m, const int n, const int k, const float alpha,
 #endif
 #if SA || SB
   const int lid = tm * NDIMC + tn;
+#endif
+#if GEMM_VECTOR_PATH
+  if (gm + MWG <= m && gn + NWG <= n) { gemm_full_tile(k, alpha, a, lda, b, ldb, beta, c, ldc, gm, gn, tm, tn); return; }
 #endif
   for (int k0 = 0; k0 < k; k0 += KWG) {
 #if SA

@@ -17,7 +17,7 @@ public sealed partial class OpenClAccelerator
         p.Validate();
         Kernel("gemm.cl", "gemm", p.Defines(transA, transB)).Int(m).Int(n).Int(k).Float(alpha).Buf(a, aOffset).Int(lda)
             .Buf(b, bOffset).Int(ldb).Float(beta).Buf(c, cOffset).Int(ldc)
-            .Launch2D((n + p.Nwg - 1) / p.Nwg, (m + p.Mwg - 1) / p.Mwg, p.Ndimc, p.Mdimc);
+            .Launch2D((m + p.Mwg - 1) / p.Mwg, (n + p.Nwg - 1) / p.Nwg, p.Ndimc, p.Mdimc);
     }
 
     // C (m, n) with leading dimension ldc *= beta (GEMM with k = 0).
