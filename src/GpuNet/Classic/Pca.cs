@@ -1,0 +1,61 @@
+using MathNet.Numerics.LinearAlgebra;
+
+namespace GpuNet.Classic;
+
+/// <summary>
+/// Principal component analysis by eigen-decomposition of the covariance matrix (MathNet's symmetric EVD).
+/// Components are the eigenvectors by decreasing eigenvalue, signs fixed so the largest entry of each is positive.
+/// </summary>
+public sealed class Pca
+{
+    private Pca(Vector<double> mean, Matrix<double> components, Vector<double> variances, double total)
+    {
+        Mean = mean; Components = components; Variances = variances; TotalVariance = total;
+    }
+
+    public Vector<double> Mean { get; }
+    /// <summary>(features, components): column j is the j-th principal direction.</summary>
+    public Matrix<double> Components { get; }
+    /// <summary>Variance along each component (the covariance eigenvalues, unbiased).</summary>
+    public Vector<double> Variances { get; }
+    public double TotalVariance { get; }
+    public Vector<double> ExplainedRatio => Variances / TotalVariance;
+
+    public static Matrix<double> Covariance(Matrix<double> x, out Vector<double> mean)
+    {
+        if (x.RowCount < 2) throw new ArgumentException($"covariance needs at least 2 samples, got {x.RowCount}");
+        mean = x.ColumnSums() / x.RowCount;
+        var m = mean;
+        var centred = x.MapIndexed((_, j, v) => v - m[j]);
+        return centred.TransposeThisAndMultiply(centred) / (x.RowCount - 1);
+    }
+
+    /// <summary>Fits <paramref name="components"/> components to the rows of x (samples × features).</summary>
+    public static Pca Fit(Matrix<double> x, int components)
+    {
+        if (components < 1 || components > x.ColumnCount)
+            throw new ArgumentException($"--components must be between 1 and the {x.ColumnCount} features, got {components}");
+        var cov = Covariance(x, out var mean);
+        var (values, vectors) = Eigen(cov);
+        var comps = vectors.SubMatrix(0, vectors.RowCount, 0, components);
+        return new Pca(mean, comps, values.SubVector(0, components), values.Sum());
+    }
+
+    /// <summary>Eigenvalues of a symmetric matrix in decreasing order and the matching unit eigenvectors (columns).</summary>
+    public static (Vector<double> Values, Matrix<double> Vectors) Eigen(Matrix<double> symmetric)
+    {
+        var evd = symmetric.Evd(Symmetricity.Symmetric);
+        var order = Enumerable.Range(0, symmetric.RowCount).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
+        var values = Vector<double>.Build.Dense(order.Length, i => evd.EigenValues[order[i]].Real);
+        var vectors = Matrix<double>.Build.Dense(symmetric.RowCount, order.Length, (r, c) => evd.EigenVectors[r, order[c]]);
+        for (int c = 0; c < vectors.ColumnCount; c++)
+        {
+            var col = vectors.Column(c);
+            if (col[col.AbsoluteMaximumIndex()] < 0) vectors.SetColumn(c, -col);
+        }
+        return (values, vectors);
+    }
+
+    /// <summary>Projects rows of x onto the components: (samples, components).</summary>
+    public Matrix<double> Transform(Matrix<double> x) => x.MapIndexed((_, j, v) => v - Mean[j]) * Components;
+}
