@@ -81,7 +81,7 @@ internal static class ClassicCommands
             }
             AnsiConsole.MarkupLine($"[grey]{train.Y.Length} training, {val.Y.Length} validation, {test.Y.Length} test samples; {train.Features.ColumnCount} features, {classes.Length} classes; MathNet provider: {Markup.Escape(MathNet.Numerics.Providers.LinearAlgebra.LinearAlgebraControl.Provider.ToString() ?? "?")}[/]");
             var result = MlpTrainer.Train(train, val, test, classes.Length, o,
-                e => Console.WriteLine($"epoch {e.Epoch,3}: cost {e.TrainCost:F5}  validation cost {e.ValidationCost:F5}  validation accuracy {e.ValidationAccuracy * 100:F2}%"),
+                e => Console.WriteLine($"epoch {e.Epoch,3}: cost {e.TrainCost:F5}  validation cost {e.ValidationCost:F5}  validation accuracy {e.ValidationAccuracy * 100:F2}%  ({e.Seconds:F1} s)"),
                 msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
             Console.WriteLine($"layers {string.Join("-", result.Sizes)}; best validation accuracy {result.BestValidationAccuracy * 100:F2}% (epoch {result.BestEpoch})");
             Console.WriteLine($"test accuracy: {result.TestAccuracy * 100:F2}% ({result.TestCount} samples)");
@@ -180,6 +180,7 @@ internal static class ClassicCommands
                 {
                     logLikelihood = res.History[^1].LogLikelihood, converged = res.Converged, iterations = res.History.Count,
                     weights = res.Weights, means = Rows(res.Means), covariances = res.Covariances.Select(Rows).ToArray(), assignments = res.Assignments,
+                    responsibilities = Rows(res.Responsibilities),
                 }, Indented));
                 return 0;
             }

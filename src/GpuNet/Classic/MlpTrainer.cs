@@ -24,7 +24,7 @@ public sealed record MlpOptions
     public int PretrainEpochs { get; init; }
 }
 
-public sealed record MlpEpoch(int Epoch, double TrainCost, double ValidationCost, double ValidationAccuracy);
+public sealed record MlpEpoch(int Epoch, double TrainCost, double ValidationCost, double ValidationAccuracy, double Seconds);
 
 public sealed record MlpResult(Mlp Model, int[] Sizes, int BestEpoch, double BestValidationAccuracy, double TestAccuracy, int TestCount, List<MlpEpoch> History);
 
@@ -36,7 +36,7 @@ public sealed record LabelledSet(Matrix<double>? X, int[] Y)
 }
 
 /// <summary>
-/// Trains an <see cref="Mlp"/>: inputs normalised with training mean/std, seeded mini-batches, the chosen optimizer
+/// Trains an <see cref="Mlp"/>: inputs normalised with training mean/std (std floored at a tenth of the average), seeded mini-batches, the chosen optimizer
 /// (sgd, momentum, adagrad, rmsprop, adam) with L2 decay on weights, the model best on validation kept and tested.
 /// </summary>
 public static class MlpTrainer
@@ -62,7 +62,11 @@ public static class MlpTrainer
         var sizes = ResolveSizes(o.Layers, train.Features.ColumnCount, outputs);
         // normalise with training statistics; constant features get std 1
         var mean = train.Features.ColumnSums() / train.Features.RowCount;
-        var std = train.Features.MapIndexed((_, j, v) => (v - mean[j]) * (v - mean[j])).ColumnSums().Map(s => Math.Sqrt(s / train.Features.RowCount)).Map(s => s < 1e-12 ? 1 : s);
+        var std = train.Features.MapIndexed((_, j, v) => (v - mean[j]) * (v - mean[j])).ColumnSums().Map(s => Math.Sqrt(s / train.Features.RowCount));
+        // a floor on the std: features almost constant in training (MNIST's border pixels) must not blow a rare
+        // non-zero value in another split up into the hundreds; exactly constant features get std 1
+        double floor = 0.1 * std.Average();
+        std = std.Map(s => s < 1e-12 ? 1 : Math.Max(s, floor));
         Matrix<double> Norm(Matrix<double> x) => x.MapIndexed((_, j, v) => (v - mean[j]) / std[j]).Transpose();   // (features, samples)
         var (xt, xv, xs) = (Norm(train.Features), val.Y.Length > 0 ? Norm(val.Features) : null, test.Y.Length > 0 ? Norm(test.Features) : null);
         var rng = new Rng(o.Seed);
@@ -79,6 +83,7 @@ public static class MlpTrainer
             for (int i = 0; i < order.Length; i++) order[i] = i;
             rng.Shuffle(order);
             double cost = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             for (int s = 0; s < order.Length; s += o.Batch)
             {
                 var rows = order.AsSpan(s, Math.Min(o.Batch, order.Length - s)).ToArray();
@@ -96,7 +101,7 @@ public static class MlpTrainer
                 valCost = model.Loss(av, Targets(val.Y, outputs));
                 valAcc = Accuracy(av, val.Y);
             }
-            var e = new MlpEpoch(epoch, cost / order.Length, valCost, valAcc);
+            var e = new MlpEpoch(epoch, cost / order.Length, valCost, valAcc, clock.Elapsed.TotalSeconds);
             history.Add(e);
             onEpoch?.Invoke(e);
             // best on validation accuracy; ties (common on small validation sets) go to the lower validation cost

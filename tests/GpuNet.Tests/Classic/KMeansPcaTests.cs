@@ -65,6 +65,20 @@ public sealed class KMeansPcaTests
     }
 
     [Fact]
+    public void Svd_and_eigen_decomposition_give_the_same_components()
+    {
+        var x = Iris.Load().X;
+        var a = Pca.Fit(x, 3);
+        var b = Pca.FitBySvd(x, 3);
+        for (int j = 0; j < 3; j++)
+        {
+            Assert.Equal(a.Variances[j], b.Variances[j], 9);
+            for (int i = 0; i < 4; i++) Assert.Equal(a.Components[i, j], b.Components[i, j], 9);
+        }
+        Assert.Equal(a.TotalVariance, b.TotalVariance, 9);
+    }
+
+    [Fact]
     public void Csv_errors_name_the_file_line_and_value()
     {
         string path = Path.GetTempFileName();
