@@ -18,7 +18,7 @@ DEVICE_FUNC float effective_gradient(float g, float w, float weight_decay, float
 
 // Tree reduction of one value per work item over a work-group of LOCAL items; every item gets the sum.
 // scratch must hold LOCAL floats; LOCAL must be a power of two.
-DEVICE_FUNC float work_group_sum(float v, __local float* scratch, int lid, int local_size)
+DEVICE_FUNC float work_group_sum(float v, LOCAL_PTR float* scratch, int lid, int local_size)
 {
   scratch[lid] = v;
   barrier(CLK_LOCAL_MEM_FENCE);

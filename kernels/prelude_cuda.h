@@ -1,7 +1,10 @@
 // Prelude for NVRTC: maps the OpenCL C used in kernels/ onto CUDA C++ (the CLBlast approach, opencl_to_cuda.h).
-// No vector types are used by the kernels, so no vector operators are needed.
+// Vector types appear only under #ifndef CUDA, so no vector operators are needed. A __local pointer parameter is
+// written LOCAL_PTR (shared memory needs no qualifier on a parameter in CUDA).
 #define CUDA 1
 #define DEVICE_FUNC __device__
+#define LOCAL_PTR
+typedef unsigned int uint;
 #define REQD_WORK_GROUP_SIZE(x, y, z)
 #define __kernel extern "C" __global__
 #define __global

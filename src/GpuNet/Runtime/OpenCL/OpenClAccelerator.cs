@@ -71,7 +71,13 @@ public sealed unsafe partial class OpenClAccelerator : Accelerator
     {
         string key = file + "|" + string.Join(";", (defines ?? []).Select(d => d.Key + "=" + d.Value));
         if (!_programs.TryGetValue(key, out var program))
-            _programs[key] = program = OpenClProgramCache.Build(this, file, defines ?? []);
+        {
+            try { _programs[key] = program = OpenClProgramCache.Build(this, file, defines ?? []); }
+            catch (OpenClException e) when (e.Call == "clBuildProgram")
+            {
+                throw new OpenClException("clBuildProgram", e.Status, $"building kernel {name}: {e.Message}");
+            }
+        }
         return new KernelCall(this, program.Kernel(name), name);
     }
 
