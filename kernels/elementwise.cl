@@ -54,15 +54,28 @@ void bias_add_backward(__global const float* dy, const int dy_off, __global floa
   if (lid == 0) dbias[dbias_off + ch] = sum;
 }
 
-// Inverted dropout: mask = (u ≥ p) / (1 − p), y = x · mask
+// Inverted dropout: mask = (u ≥ p) / (1 − p), y = x · mask. Element i is row i / row_length, column i % row_length and
+// draws hash index row·global_row + row_offset + column (a tower's slice of a wider activation gets its exact mask bits).
 __kernel void dropout_forward(__global const float* x, const int x_off, __global float* y, const int y_off,
-                              __global float* mask, const int mask_off, const float p, const uint seed, const int n)
+                              __global float* mask, const int mask_off, const float p, const uint seed,
+                              const int row_length, const int row_offset, const int global_row, const int n)
 {
   const int i = get_global_id(0);
   if (i >= n) return;
-  const float m = dropout_uniform(seed, (uint)i) >= p ? 1.0f / (1.0f - p) : 0.0f;
+  const uint index = (uint)((i / row_length) * global_row + row_offset + i % row_length);
+  const float m = dropout_uniform(seed, index) >= p ? 1.0f / (1.0f - p) : 0.0f;
   mask[mask_off + i] = m;
   y[y_off + i] = x[x_off + i] * m;
+}
+
+// rows × row_length elements: dst[dst_off + r·dst_stride + j] = src[src_off + r·src_stride + j]
+__kernel void copy_rows(__global const float* src, const int src_off, const int src_stride,
+                        __global float* dst, const int dst_off, const int dst_stride, const int rows, const int row_length)
+{
+  const int e = get_global_id(0);
+  if (e >= rows * row_length) return;
+  const int r = e / row_length, j = e % row_length;
+  dst[dst_off + r * dst_stride + j] = src[src_off + r * src_stride + j];
 }
 
 // dx = dy · mask

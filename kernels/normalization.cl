@@ -1,21 +1,23 @@
 // Local response normalisation across channels and batch normalisation.
 
-// One work item per (n, spatial position): a running sum of squares slides over the channel window.
+// A running sum of squares slides over the channel window, which stays inside the channel group.
 // scale = k + α/size · Σ x², y = x · scale^−β
 __kernel void lrn_forward(__global const float* x, const int x_off, __global float* y, const int y_off,
                           __global float* scale, const int s_off, const int N, const int C, const int HW,
-                          const int size, const float alpha, const float beta, const float k)
+                          const int size, const float alpha, const float beta, const float k, const int groups)
 {
+  // one work item per (n, group, position); the window never leaves the group's Cg channels
+  const int Cg = C / groups;
   const int e = get_global_id(0);
-  if (e >= N * HW) return;
-  const int n = e / HW, pos = e % HW, radius = size / 2;
-  const int base = n * C * HW + pos;
+  if (e >= N * groups * HW) return;
+  const int n = e / (groups * HW), grp = (e / HW) % groups, pos = e % HW, radius = size / 2;
+  const int base = (n * C + grp * Cg) * HW + pos;
   const float a = alpha / size;
   float sq = 0.0f;
-  for (int c = 0; c < min(radius, C); c++) { const float v = x[x_off + base + c * HW]; sq += v * v; }
-  for (int c = 0; c < C; c++) {
+  for (int c = 0; c < min(radius, Cg); c++) { const float v = x[x_off + base + c * HW]; sq += v * v; }
+  for (int c = 0; c < Cg; c++) {
     const int add = c + radius, sub = c - radius - 1;
-    if (add < C) { const float v = x[x_off + base + add * HW]; sq += v * v; }
+    if (add < Cg) { const float v = x[x_off + base + add * HW]; sq += v * v; }
     if (sub >= 0) { const float v = x[x_off + base + sub * HW]; sq -= v * v; }
     const float s = k + a * fmax(sq, 0.0f);
     scale[s_off + base + c * HW] = s;
@@ -27,18 +29,19 @@ __kernel void lrn_forward(__global const float* x, const int x_off, __global flo
 __kernel void lrn_backward(__global const float* x, const int x_off, __global const float* y, const int y_off,
                            __global const float* scale, const int s_off, __global const float* dy, const int dy_off,
                            __global float* dx, const int dx_off, const int N, const int C, const int HW,
-                           const int size, const float alpha, const float beta, const float k)
+                           const int size, const float alpha, const float beta, const float k, const int groups)
 {
+  const int Cg = C / groups;
   const int e = get_global_id(0);
-  if (e >= N * HW) return;
-  const int n = e / HW, pos = e % HW, radius = size / 2;
-  const int base = n * C * HW + pos;
+  if (e >= N * groups * HW) return;
+  const int n = e / (groups * HW), grp = (e / HW) % groups, pos = e % HW, radius = size / 2;
+  const int base = (n * C + grp * Cg) * HW + pos;
   const float factor = 2.0f * alpha * beta / size;
   float acc = 0.0f;
-  for (int c = 0; c < min(radius, C); c++) { const int o = base + c * HW; acc += dy[dy_off + o] * y[y_off + o] / scale[s_off + o]; }
-  for (int c = 0; c < C; c++) {
+  for (int c = 0; c < min(radius, Cg); c++) { const int o = base + c * HW; acc += dy[dy_off + o] * y[y_off + o] / scale[s_off + o]; }
+  for (int c = 0; c < Cg; c++) {
     const int add = c + radius, sub = c - radius - 1;
-    if (add < C) { const int o = base + add * HW; acc += dy[dy_off + o] * y[y_off + o] / scale[s_off + o]; }
+    if (add < Cg) { const int o = base + add * HW; acc += dy[dy_off + o] * y[y_off + o] / scale[s_off + o]; }
     if (sub >= 0) { const int o = base + sub * HW; acc -= dy[dy_off + o] * y[y_off + o] / scale[s_off + o]; }
     const int at = base + c * HW;
     dx[dx_off + at] = dy[dy_off + at] * pow(scale[s_off + at], -beta) - factor * x[x_off + at] * acc;

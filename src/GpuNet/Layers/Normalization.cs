@@ -8,7 +8,7 @@ public sealed class Lrn(string name, LrnParameters p) : BufferedLayer(name)
     private Tensor? _x, _yOut, _scale;
 
     public override string Kind => "LRN";
-    public override string Details => $"n{p.Size} k{p.K} a{p.Alpha} b{p.Beta}";
+    public override string Details => $"n{p.Size} k{p.K} a{p.Alpha} b{p.Beta}" + (p.Groups > 1 ? $" g{p.Groups}" : "");
     protected override int[] SetupInternal(int[] s) => s.Length == 3 ? s : throw new ArgumentException($"{Name}: LRN needs (C, H, W) input, got {Shapes.Format(s)}");
 
     public override Tensor Forward(Tensor x, bool training)

@@ -51,11 +51,12 @@ public static class ModelZoo
     ];
 
     // AlexNet (Krizhevsky et al. 2012; Caffe's bvlc_alexnet) with groups=2 on conv2, conv4, conv5: 60,965,224 parameters
-    // at width 1. alexnet-small divides every width by 4 and takes 67×67 inputs, keeping groups, LRN, overlapping pooling
-    // and dropout.
+    // at width 1. LRN normalises within each half of the channels, as each GPU of the 2012 network did with its own kernel
+    // maps, so the single-device model computes exactly what the two-tower model does. alexnet-small divides every width
+    // by 4 and takes 67×67 inputs, keeping groups, LRN, overlapping pooling and dropout.
     private static IEnumerable<Layer> AlexNet(int classes, int div)
     {
-        var lrn = new LrnParameters(5, 1e-4f, 0.75f, 2f);
+        var lrn = new LrnParameters(5, 1e-4f, 0.75f, 2f, Groups: 2);
         return
         [
             new Conv2d("conv1", 96 / div, 11, 4), new Activation("relu1", ActivationKind.Relu), new Lrn("norm1", lrn), new Pool2d("pool1", true, 3, 2),

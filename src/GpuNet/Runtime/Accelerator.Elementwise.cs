@@ -34,11 +34,30 @@ public abstract partial class Accelerator
     /// Inverted dropout: mask[i] = (u_i ≥ p) / (1 − p) with u_i a counter-based hash of (seed, i), the same on every
     /// backend; y = x · mask.
     /// </summary>
-    public void DropoutForward(Tensor x, Tensor y, Tensor mask, float p, uint seed)
+    public void DropoutForward(Tensor x, Tensor y, Tensor mask, float p, uint seed, DropoutIndexing? indexing = null)
     {
         if (p is < 0f or >= 1f) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability must be in [0, 1), got {p}");
         CheckUnary(x, y); Check(mask, nameof(mask)); CheckSameLength(x, nameof(x), mask, nameof(mask));
-        DropoutForwardInternal(x, y, mask, p, seed);
+        var ix = indexing ?? new DropoutIndexing(x.Length, 0, x.Length);
+        if (ix.RowLength < 1 || x.Length % ix.RowLength != 0 || ix.RowOffset < 0 || ix.RowOffset + ix.RowLength > ix.GlobalRowLength)
+            throw new ArgumentException($"dropout indexing {ix} does not fit a tensor of {x.Length} elements");
+        DropoutForwardInternal(x, y, mask, p, seed, ix);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="rows"/> rows of <paramref name="rowLength"/> elements: row r from src[srcOffset + r·srcStride]
+    /// to dst[dstOffset + r·dstStride]. Concatenates and splits tensors along the channel (or feature) axis.
+    /// </summary>
+    public void CopyRows(Tensor src, int srcOffset, int srcStride, Tensor dst, int dstOffset, int dstStride, int rows, int rowLength)
+    {
+        Check(src, nameof(src)); Check(dst, nameof(dst));
+        if (rows < 0 || rowLength < 0) throw new ArgumentException($"CopyRows: negative size {rows}x{rowLength}");
+        if (rows == 0 || rowLength == 0) return;
+        if (srcOffset < 0 || (long)srcOffset + (long)(rows - 1) * srcStride + rowLength > src.Length)
+            throw new ArgumentException($"CopyRows: {rows} rows of {rowLength} at offset {srcOffset}, stride {srcStride} run past the source's {src.Length} elements");
+        if (dstOffset < 0 || (long)dstOffset + (long)(rows - 1) * dstStride + rowLength > dst.Length)
+            throw new ArgumentException($"CopyRows: {rows} rows of {rowLength} at offset {dstOffset}, stride {dstStride} run past the destination's {dst.Length} elements");
+        CopyRowsInternal(src, srcOffset, srcStride, dst, dstOffset, dstStride, rows, rowLength);
     }
 
     /// <summary>dx = dy · mask.</summary>
@@ -50,7 +69,8 @@ public abstract partial class Accelerator
     protected abstract void ScaleInternal(Tensor t, float alpha);
     protected abstract void BiasAddForwardInternal(Tensor y, Tensor bias, int n, int c, int inner);
     protected abstract void BiasAddBackwardInternal(Tensor dy, Tensor dbias, int n, int c, int inner);
-    protected abstract void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed);
+    protected abstract void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed, DropoutIndexing indexing);
+    protected abstract void CopyRowsInternal(Tensor src, int srcOffset, int srcStride, Tensor dst, int dstOffset, int dstStride, int rows, int rowLength);
     protected abstract void DropoutBackwardInternal(Tensor dy, Tensor mask, Tensor dx);
 
     /// <summary>

@@ -105,11 +105,11 @@ public abstract partial class OpTests
         Acc.BinaryCrossEntropyBackward(tp, tt, d, 0.5f); GradCheck(p, half, d.ToArray(), bce, "BCE");
     }
 
-    [AcceleratorFact]
-    public void Lrn_forward_and_backward()
+    [AcceleratorTheory, InlineData(1, 7), InlineData(2, 8), InlineData(4, 12)]
+    public void Lrn_forward_and_backward(int groups, int c)
     {
-        var p = new LrnParameters(5, 0.5f, 0.75f, 2f);   // a large alpha so the normalisation term is really tested
-        int n = 2, c = 7, h = 3, w = 2;
+        var p = new LrnParameters(5, 0.5f, 0.75f, 2f, groups);   // a large alpha so the normalisation term is really tested
+        int n = 2, h = 3, w = 2;
         float[] x = Rand.Floats(n * c * h * w, 60, -2, 2), r = Rand.Floats(x.Length, 61);
         var tx = T(x, n, c, h, w); var y = Z(n, c, h, w); var scale = Z(n, c, h, w); var dx = Z(n, c, h, w);
         Acc.LrnForward(tx, y, scale, p);
@@ -167,6 +167,35 @@ public abstract partial class OpTests
         Acc.DropoutBackward(T(r, n), mask, dx);
         var d = dx.ToArray();
         for (int i = 0; i < n; i++) Assert.Equal(r[i] * m[i], d[i], 1e-6);
+    }
+
+    [AcceleratorFact]
+    public void Dropout_indexing_gives_a_column_slice_the_masks_of_the_whole()
+    {
+        // a (3, 10) activation and its columns [4, 10) as a separate (3, 6) tensor draw identical mask bits
+        float[] x = Rand.Floats(30, 74);
+        var whole = Z(3, 10); var wholeMask = Z(3, 10);
+        Acc.DropoutForward(T(x, 3, 10), whole, wholeMask, 0.5f, 99u);
+        var part = new float[18];
+        for (int r = 0; r < 3; r++) Array.Copy(x, r * 10 + 4, part, r * 6, 6);
+        var slice = Z(3, 6); var sliceMask = Z(3, 6);
+        Acc.DropoutForward(T(part, 3, 6), slice, sliceMask, 0.5f, 99u, new DropoutIndexing(6, 4, 10));
+        var wm = wholeMask.ToArray(); var sm = sliceMask.ToArray();
+        for (int r = 0; r < 3; r++) for (int j = 0; j < 6; j++) Assert.Equal(wm[r * 10 + 4 + j], sm[r * 6 + j]);
+    }
+
+    [AcceleratorFact]
+    public void CopyRows_concatenates_and_splits_along_the_feature_axis()
+    {
+        // a (2, 3) and a (2, 2) tensor into the columns [0, 3) and [3, 5) of a (2, 5) one, and back out
+        var a = T([1, 2, 3, 4, 5, 6], 2, 3); var b = T([7, 8, 9, 10], 2, 2); var cat = T(Enumerable.Repeat(-1f, 10).ToArray(), 2, 5);
+        Acc.CopyRows(a, 0, 3, cat, 0, 5, 2, 3);
+        Acc.CopyRows(b, 0, 2, cat, 3, 5, 2, 2);
+        Assert.Equal([1f, 2, 3, 7, 8, 4, 5, 6, 9, 10], cat.ToArray());
+        var back = Z(2, 2);
+        Acc.CopyRows(cat, 3, 5, back, 0, 2, 2, 2);
+        Assert.Equal([7f, 8, 9, 10], back.ToArray());
+        Assert.Throws<ArgumentException>(() => Acc.CopyRows(a, 0, 3, cat, 1, 5, 2, 5));
     }
 
     [AcceleratorFact]

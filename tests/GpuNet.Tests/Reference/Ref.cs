@@ -114,7 +114,8 @@ public static class Ref
                 for (int k = 0; k < hw; k++)
                 {
                     double sq = 0;
-                    for (int cc = Math.Max(0, ch - p.Size / 2); cc <= Math.Min(c - 1, ch + p.Size / 2); cc++)
+                    int g0 = ch / (c / p.Groups) * (c / p.Groups), g1 = g0 + c / p.Groups - 1;   // the channel's group
+                    for (int cc = Math.Max(g0, ch - p.Size / 2); cc <= Math.Min(g1, ch + p.Size / 2); cc++)
                     { double v = x[(i * c + cc) * hw + k]; sq += v * v; }
                     double scale = p.K + p.Alpha / p.Size * sq;
                     y[(i * c + ch) * hw + k] = x[(i * c + ch) * hw + k] * Math.Pow(scale, -p.Beta);

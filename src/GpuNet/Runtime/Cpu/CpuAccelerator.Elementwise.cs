@@ -40,7 +40,7 @@ public sealed unsafe partial class CpuAccelerator
         });
     }
 
-    protected override void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed)
+    protected override void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed, DropoutIndexing ix)
     {
         float* px = P(x), py = P(y), pm = P(mask);
         float keep = 1f / (1f - p);
@@ -48,9 +48,20 @@ public sealed unsafe partial class CpuAccelerator
         {
             for (int i = s; i < e; i++)
             {
-                float m = DropoutUniform(seed, (uint)i) >= p ? keep : 0f;
+                uint index = (uint)(i / ix.RowLength * ix.GlobalRowLength + ix.RowOffset + i % ix.RowLength);
+                float m = DropoutUniform(seed, index) >= p ? keep : 0f;
                 pm[i] = m; py[i] = px[i] * m;
             }
+        });
+    }
+
+    protected override void CopyRowsInternal(Tensor src, int srcOffset, int srcStride, Tensor dst, int dstOffset, int dstStride, int rows, int rowLength)
+    {
+        float* ps = P(src), pd = P(dst);
+        For(rows, Math.Max(1, ElementGrain / rowLength), (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+                new ReadOnlySpan<float>(ps + srcOffset + (long)r * srcStride, rowLength).CopyTo(new Span<float>(pd + dstOffset + (long)r * dstStride, rowLength));
         });
     }
 

@@ -7,23 +7,27 @@ public sealed unsafe partial class CpuAccelerator
         int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3], half = p.Size / 2;
         float* px = P(x), py = P(y), ps = P(scale);
         float a = p.Alpha / p.Size;
+        int cg = c / p.Groups;
         For(n, 1, (n0, n1) =>
         {
             for (int i = n0; i < n1; i++)
                 for (int k = 0; k < hw; k++)
                 {
-                    long b = (long)i * c * hw + k;
-                    // running sum of squares over the channel window [ch − half, ch + half]
+                    for (int g0 = 0; g0 < c; g0 += cg)
+                    {
+                    long b = (long)i * c * hw + k + (long)g0 * hw;
+                    // running sum of squares over the channel window [ch − half, ch + half], clipped to the group
                     float sq = 0f;
-                    for (int ch = 0; ch < Math.Min(half, c); ch++) { float v = px[b + (long)ch * hw]; sq += v * v; }
-                    for (int ch = 0; ch < c; ch++)
+                    for (int ch = 0; ch < Math.Min(half, cg); ch++) { float v = px[b + (long)ch * hw]; sq += v * v; }
+                    for (int ch = 0; ch < cg; ch++)
                     {
                         int add = ch + half, sub = ch - half - 1;
-                        if (add < c) { float v = px[b + (long)add * hw]; sq += v * v; }
+                        if (add < cg) { float v = px[b + (long)add * hw]; sq += v * v; }
                         if (sub >= 0) { float v = px[b + (long)sub * hw]; sq -= v * v; }
                         float s = p.K + a * MathF.Max(sq, 0f);
                         ps[b + (long)ch * hw] = s;
                         py[b + (long)ch * hw] = px[b + (long)ch * hw] * MathF.Pow(s, -p.Beta);
+                    }
                     }
                 }
         });
@@ -34,22 +38,26 @@ public sealed unsafe partial class CpuAccelerator
         int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3], half = p.Size / 2;
         float* px = P(x), py = P(y), ps = P(scale), pdy = P(dy), pdx = P(dx);
         float factor = 2f * p.Alpha * p.Beta / p.Size;
+        int cg = c / p.Groups;
         For(n, 1, (n0, n1) =>
         {
             for (int i = n0; i < n1; i++)
                 for (int k = 0; k < hw; k++)
                 {
-                    long b = (long)i * c * hw + k;
-                    // ratio_j = dy_j · y_j / scale_j, summed over the window of channels whose sum includes ch
+                    for (int g0 = 0; g0 < c; g0 += cg)
+                    {
+                    long b = (long)i * c * hw + k + (long)g0 * hw;
+                    // ratio_j = dy_j · y_j / scale_j, summed over the window of channels (in the group) whose sum includes ch
                     float acc = 0f;
-                    for (int ch = 0; ch < Math.Min(half, c); ch++) { long o = b + (long)ch * hw; acc += pdy[o] * py[o] / ps[o]; }
-                    for (int ch = 0; ch < c; ch++)
+                    for (int ch = 0; ch < Math.Min(half, cg); ch++) { long o = b + (long)ch * hw; acc += pdy[o] * py[o] / ps[o]; }
+                    for (int ch = 0; ch < cg; ch++)
                     {
                         int add = ch + half, sub = ch - half - 1;
-                        if (add < c) { long o = b + (long)add * hw; acc += pdy[o] * py[o] / ps[o]; }
+                        if (add < cg) { long o = b + (long)add * hw; acc += pdy[o] * py[o] / ps[o]; }
                         if (sub >= 0) { long o = b + (long)sub * hw; acc -= pdy[o] * py[o] / ps[o]; }
                         long at = b + (long)ch * hw;
                         pdx[at] = pdy[at] * MathF.Pow(ps[at], -p.Beta) - factor * px[at] * acc;
+                    }
                     }
                 }
         });

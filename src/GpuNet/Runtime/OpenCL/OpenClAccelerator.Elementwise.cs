@@ -15,8 +15,12 @@ public sealed partial class OpenClAccelerator
     protected override void BiasAddBackwardInternal(Tensor dy, Tensor dbias, int n, int c, int inner) =>
         Kernel("elementwise.cl", "bias_add_backward").Buf(dy).Buf(dbias).Int(n).Int(c).Int(inner).Launch(c * ReductionLocal, ReductionLocal);
 
-    protected override void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed) =>
-        Kernel("elementwise.cl", "dropout_forward").Buf(x).Buf(y).Buf(mask).Float(p).UInt(seed).Int(x.Length).Launch(x.Length);
+    protected override void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed, DropoutIndexing ix) =>
+        Kernel("elementwise.cl", "dropout_forward").Buf(x).Buf(y).Buf(mask).Float(p).UInt(seed)
+            .Int(ix.RowLength).Int(ix.RowOffset).Int(ix.GlobalRowLength).Int(x.Length).Launch(x.Length);
+
+    protected override void CopyRowsInternal(Tensor src, int srcOffset, int srcStride, Tensor dst, int dstOffset, int dstStride, int rows, int rowLength) =>
+        Kernel("elementwise.cl", "copy_rows").Buf(src, srcOffset).Int(srcStride).Buf(dst, dstOffset).Int(dstStride).Int(rows).Int(rowLength).Launch(rows * rowLength);
 
     protected override void DropoutBackwardInternal(Tensor dy, Tensor mask, Tensor dx) =>
         Kernel("elementwise.cl", "dropout_backward").Buf(dy).Buf(mask).Buf(dx).Int(dy.Length).Launch(dy.Length);

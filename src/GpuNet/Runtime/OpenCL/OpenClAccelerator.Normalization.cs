@@ -7,13 +7,13 @@ public sealed partial class OpenClAccelerator
     protected override void LrnForwardInternal(Tensor x, Tensor y, Tensor scale, LrnParameters p)
     {
         int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
-        Kernel(Norm, "lrn_forward").Buf(x).Buf(y).Buf(scale).Int(n).Int(c).Int(hw).Int(p.Size).Float(p.Alpha).Float(p.Beta).Float(p.K).Launch(n * hw);
+        Kernel(Norm, "lrn_forward").Buf(x).Buf(y).Buf(scale).Int(n).Int(c).Int(hw).Int(p.Size).Float(p.Alpha).Float(p.Beta).Float(p.K).Int(p.Groups).Launch(n * p.Groups * hw);
     }
 
     protected override void LrnBackwardInternal(Tensor x, Tensor y, Tensor scale, Tensor dy, Tensor dx, LrnParameters p)
     {
         int n = x.Shape[0], c = x.Shape[1], hw = x.Shape[2] * x.Shape[3];
-        Kernel(Norm, "lrn_backward").Buf(x).Buf(y).Buf(scale).Buf(dy).Buf(dx).Int(n).Int(c).Int(hw).Int(p.Size).Float(p.Alpha).Float(p.Beta).Float(p.K).Launch(n * hw);
+        Kernel(Norm, "lrn_backward").Buf(x).Buf(y).Buf(scale).Buf(dy).Buf(dx).Int(n).Int(c).Int(hw).Int(p.Size).Float(p.Alpha).Float(p.Beta).Float(p.K).Int(p.Groups).Launch(n * p.Groups * hw);
     }
 
     protected override void BatchNormForwardTrainingInternal(Tensor x, Tensor gamma, Tensor beta, Tensor y, Tensor runningMean, Tensor runningVar,
