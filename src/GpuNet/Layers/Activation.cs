@@ -45,7 +45,9 @@ public sealed class Activation(string name, ActivationKind kind, float slope = 0
 }
 
 /// <summary>Inverted dropout: at training time keeps each unit with probability 1 − p and scales it by 1/(1 − p).</summary>
-public sealed class Dropout(string name, float p, uint seed) : BufferedLayer(name)
+/// <remarks>A tower of a split model holding columns [rowOffset, rowOffset + width) of a globalRow-wide activation passes
+/// them so its masks are exactly the undivided layer's.</remarks>
+public sealed class Dropout(string name, float p, uint seed, int rowOffset = 0, int globalRow = 0) : BufferedLayer(name)
 {
     private Tensor? _mask;
     private bool _training;
@@ -60,7 +62,9 @@ public sealed class Dropout(string name, float p, uint seed) : BufferedLayer(nam
         if (!training) return x;
         var y = Output(x.Shape[0]);
         var mask = Buffer(ref _mask, x.Shape[0], OutputShape);
-        Accelerator.DropoutForward(x, y, mask, p, unchecked(seed * 0x9E3779B9u + (uint)Step * 0x85EBCA6Bu + (uint)(Step >> 32)));
+        int width = x.Length / x.Shape[0];
+        Accelerator.DropoutForward(x, y, mask, p, unchecked(seed * 0x9E3779B9u + (uint)Step * 0x85EBCA6Bu + (uint)(Step >> 32)),
+            globalRow > 0 ? new DropoutIndexing(width, rowOffset, globalRow) : null);
         return y;
     }
 

@@ -11,7 +11,8 @@ public sealed class Model : IDisposable
 {
     private readonly List<Layer> _layers = [];
 
-    public Model(string name, Accelerator accelerator, int[] inputShape, IEnumerable<Layer> layers)
+    /// <param name="propagateToInput">Whether backward computes the gradient of the input (a stage inside a larger graph).</param>
+    public Model(string name, Accelerator accelerator, int[] inputShape, IEnumerable<Layer> layers, bool propagateToInput = false)
     {
         Name = name;
         Accelerator = accelerator;
@@ -22,7 +23,7 @@ public sealed class Model : IDisposable
             shape = layer.Setup(accelerator, shape);
             _layers.Add(layer);
         }
-        if (_layers.Count > 0) _layers[0].PropagateDown = false;
+        if (_layers.Count > 0) _layers[0].PropagateDown = propagateToInput;
         OutputShape = shape;
     }
 
@@ -54,12 +55,16 @@ public sealed class Model : IDisposable
         return x;
     }
 
-    /// <summary>Back-propagates the gradient of the loss with respect to the logits, filling every parameter's Grad.</summary>
-    public void Backward(Tensor dlogits)
+    /// <summary>
+    /// Back-propagates the gradient of the loss with respect to the output, filling every parameter's Grad; returns the
+    /// gradient of the input when the model was built with propagateToInput.
+    /// </summary>
+    public Tensor? Backward(Tensor dlogits)
     {
         Tensor? d = dlogits;
         for (int i = _layers.Count - 1; i >= 0 && d is not null; i--)
             d = _layers[i].Backward(d);
+        return d;
     }
 
     public void Dispose()

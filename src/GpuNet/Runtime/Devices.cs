@@ -21,6 +21,24 @@ public static class Devices
         throw new ArgumentException($"unknown device '{name}'; available: {string.Join(", ", Available())} (cpu:T picks T threads)");
     }
 
+    /// <summary>
+    /// Two accelerators for a split model, from "A,B": any two device names; "cpu,cpu" gives two CPU accelerators with
+    /// half the cores each (each with its own memory accounting).
+    /// </summary>
+    public static (Accelerator First, Accelerator Second) OpenPair(string spec)
+    {
+        var parts = spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length != 2) throw new ArgumentException($"--devices takes two devices, e.g. cpu,cpu or opencl:0,opencl:1; got '{spec}'");
+        if (parts.All(p => p.Equals("cpu", StringComparison.OrdinalIgnoreCase)))
+        {
+            int half = Math.Max(1, Environment.ProcessorCount / 2);
+            return (new CpuAccelerator(half, "cpu#0"), new CpuAccelerator(half, "cpu#1"));
+        }
+        var first = Open(parts[0]);
+        try { return (first, Open(parts[1])); }
+        catch { first.Dispose(); throw; }
+    }
+
     /// <summary>Names of the accelerators this machine offers.</summary>
     public static IReadOnlyList<string> Available() =>
         ["cpu", .. OpenClDevices.All.Select(d => $"opencl:{d.Index}")];

@@ -1,0 +1,109 @@
+using GpuNet.Losses;
+using GpuNet.Models;
+using GpuNet.Optim;
+using GpuNet.Runtime;
+using GpuNet.Runtime.Cpu;
+using GpuNet.Tests.Ops;
+
+namespace GpuNet.Tests.Models;
+
+/// <summary>
+/// The two-tower AlexNet against the single-device grouped model with the same weights, on a device pair: logits and
+/// every parameter gradient within 1e-4 (relative to each tensor's largest magnitude), the bytes crossing devices equal to
+/// the analytic count, weights within 1e-3 after 5 SGD steps, and a split checkpoint round trip.
+/// </summary>
+public abstract class TwoTowerTests
+{
+    protected abstract string Pair { get; }
+
+    private static float[] Batch(int n, int[] shape, int seed)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, n * shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    private static void Near(float[] expected, float[] actual, double rel, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double scale = expected.Max(v => Math.Abs((double)v)), worst = 0; int at = 0;
+        for (int i = 0; i < expected.Length; i++) { double e = Math.Abs(expected[i] - actual[i]); if (e > worst) { worst = e; at = i; } }
+        Assert.True(worst <= rel * Math.Max(scale, 1e-12), $"{what}: element {at} is {actual[at]}, single-device {expected[at]} (largest |value| {scale:G3}, tolerance {rel} of it)");
+    }
+
+    [AcceleratorFact]
+    public void Split_model_equals_the_single_device_grouped_model()
+    {
+        const int n = 4, classes = 10;
+        using var cpu = new CpuAccelerator();
+        using var single = ModelZoo.Create("alexnet-small", cpu, classes);
+        Initializer.Apply(single, InitScheme.Xavier, new Rng(3));
+        var (a0, a1) = Devices.OpenPair(Pair);
+        using var d0 = a0; using var d1 = a1;
+        using var split = new TwoTowerAlexNet("alexnet-small", a0, a1, classes);
+        Assert.Equal(single.ParameterCount, split.ParameterCount);
+        split.LoadFrom(single);
+
+        using var lossSingle = new Loss(cpu, LossKind.SoftmaxCrossEntropy);
+        using var lossSplit = new Loss(a0, LossKind.SoftmaxCrossEntropy);
+        using var optSingle = Optimizer.Create("sgd", 0.01f);
+        using var optSplit = Optimizer.Create("sgd", 0.01f);
+        int[] labels = [1, 4, 7, 9];
+        var byName = single.Parameters.ToDictionary(p => p.Name);
+        for (int step = 1; step <= 5; step++)
+        {
+            var host = Batch(n, single.InputShape, step);
+            using var x = cpu.FromHost(host, [n, .. single.InputShape]);
+            single.Step = split.Step = step;
+            var zs = single.Forward(x, training: true);
+            long before = split.BytesCrossed;
+            var zt = split.Forward(host, n, training: true);
+            if (step == 1) Near(zs.ToArray(), zt.ToArray(), 1e-4, "logits");
+            lossSingle.Forward(zs, labels); single.Backward(lossSingle.Backward());
+            lossSplit.Forward(zt, labels); split.Backward(lossSplit.Backward());
+            Assert.Equal(split.AnalyticBytesPerStep(n), split.BytesCrossed - before);
+            if (step == 1)
+                foreach (var p in split.Parameters.Where(p => p.Trainable))
+                {
+                    var (name, tower) = TwoTowerAlexNet.SingleName(p.Name);
+                    var whole = byName[name].Grad!.ToArray();
+                    Near(tower < 0 ? whole : whole.AsSpan(tower * p.Data.Length, p.Data.Length).ToArray(), p.Grad!.ToArray(), 1e-4, $"gradient of {p.Name}");
+                }
+            optSingle.Step(single.Parameters);
+            optSplit.Step(split.Parameters);
+        }
+        // after 5 SGD steps the split weights, written back into a single model, match
+        using var back = ModelZoo.Create("alexnet-small", cpu, classes);
+        split.SaveTo(back);
+        foreach (var (p, q) in single.Parameters.Zip(back.Parameters)) Near(p.Data.ToArray(), q.Data.ToArray(), 1e-3, $"weights of {p.Name} after 5 steps");
+    }
+
+    [AcceleratorFact]
+    public void A_split_checkpoint_round_trips_into_the_single_device_model()
+    {
+        const int n = 3;
+        using var cpu = new CpuAccelerator();
+        var (a0, a1) = Devices.OpenPair(Pair);
+        using var d0 = a0; using var d1 = a1;
+        using var split = new TwoTowerAlexNet("alexnet-small", a0, a1, 5);
+        // give the split model its own weights, then save them through the single-device layout and load them back
+        using (var seed = ModelZoo.Create("alexnet-small", cpu, 5)) { Initializer.Apply(seed, InitScheme.Xavier, new Rng(9)); split.LoadFrom(seed); }
+        using var single = ModelZoo.Create("alexnet-small", cpu, 5);
+        split.SaveTo(single);
+        string path = Path.Combine(Path.GetTempPath(), $"gpunet-split-{Environment.ProcessId}-{Pair.Replace(',', '_').Replace(':', '-')}.ckpt");
+        try
+        {
+            GpuNet.Training.Checkpoint.Save(path, new Dictionary<string, string> { ["model"] = "alexnet-small" }, single.Parameters.Select(p => (p.Name, p.Data)));
+            using var loaded = ModelZoo.Create("alexnet-small", cpu, 5);
+            GpuNet.Training.Checkpoint.LoadParameters(loaded, GpuNet.Training.Checkpoint.Read(path));
+            var host = Batch(n, loaded.InputShape, 42);
+            using var x = cpu.FromHost(host, [n, .. loaded.InputShape]);
+            Near(split.Forward(host, n, training: false).ToArray(), loaded.Forward(x, training: false).ToArray(), 1e-4, "logits after the round trip");
+        }
+        finally { File.Delete(path); }
+    }
+}
+
+public sealed class CpuPairTwoTowerTests : TwoTowerTests { protected override string Pair => "cpu,cpu"; }
+
+[RequiresAccelerator("opencl2")]
+public sealed class OpenClPairTwoTowerTests : TwoTowerTests { protected override string Pair => "opencl:0,opencl:1"; }
