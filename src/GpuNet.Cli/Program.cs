@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(ImportIdxCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());
+        root.Subcommands.Add(SplitExperimentCommand.Create());
         root.Subcommands.Add(ClassicCommands.Mlp());
         root.Subcommands.Add(ClassicCommands.Em());
         root.Subcommands.Add(ClassicCommands.Cluster());

@@ -27,9 +27,13 @@ public static class Initializer
     };
 
     /// <summary>Fills every trainable weight and bias of the model (normalisation layers keep γ = 1, β = 0).</summary>
-    public static void Apply(Model model, InitScheme scheme, Rng rng)
+    public static void Apply(Model model, InitScheme scheme, Rng rng) => Apply(model.Parameters, scheme, rng);
+
+    public static void Apply(TwoTowerAlexNet model, InitScheme scheme, Rng rng) => Apply(model.Parameters, scheme, rng);
+
+    public static void Apply(IEnumerable<Parameter> parameters, InitScheme scheme, Rng rng)
     {
-        foreach (var p in model.Parameters)
+        foreach (var p in parameters)
         {
             if (p.Role is not (ParameterRole.Weight or ParameterRole.Bias)) continue;
             var host = new float[p.Data.Length];
