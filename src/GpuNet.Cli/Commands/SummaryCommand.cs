@@ -21,9 +21,9 @@ internal static class SummaryCommand
                 using var d0 = a0; using var d1 = a1;
                 using var split = new TwoTowerAlexNet(r.GetValue(model)!, a0, a1, r.GetValue(classes));
                 var st = new Table().Border(TableBorder.Simple).Title($"{split.Name} split over {a0.Name} + {a1.Name}");
-                st.AddColumn("layer"); st.AddColumn("device"); st.AddColumn("type"); st.AddColumn("config"); st.AddColumn("input"); st.AddColumn("output"); st.AddColumn(new TableColumn("parameters").RightAligned());
+                st.AddColumn("layer"); st.AddColumn("device"); st.AddColumn("config"); st.AddColumn("output"); st.AddColumn(new TableColumn("parameters").RightAligned());
                 foreach (var (l, dev) in split.Placement)
-                    st.AddRow(l.Name, dev.Name, l.Kind, Markup.Escape(l.Details), Shapes.Format(l.InputShape), Shapes.Format(l.OutputShape), l.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Data.Length).ToString("N0"));
+                    st.AddRow(l.Name, dev.Name, Markup.Escape(l.Details), Shapes.Format(l.OutputShape), l.Parameters.Where(p => p.Trainable).Sum(p => (long)p.Data.Length).ToString("N0"));
                 AnsiConsole.Write(st);
                 Console.WriteLine($"total parameters: {split.ParameterCount:N0} (conv3, fc6, fc7 and fc8 read both towers; the graph copies their inputs across)");
                 return 0;
