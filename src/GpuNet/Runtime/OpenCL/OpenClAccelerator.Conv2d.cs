@@ -53,64 +53,52 @@ public sealed partial class OpenClAccelerator
         return (images, _workspace.Slice(0, colLen), _workspace.Slice(colLen, matLen));
     }
 
+    /// <summary>Runs body(n0, count, cols, group, col, mat) for each chunk of images and each group, sharing the workspace.</summary>
+    private void ForEachChunk(Conv2dGeometry g, Action<int, int, int, int, Tensor, Tensor> body)
+    {
+        var (images, col, mat) = Workspace(g);
+        int ohw = g.OutH * g.OutW;
+        for (int n0 = 0; n0 < g.N; n0 += images)
+        {
+            int count = Math.Min(images, g.N - n0);
+            for (int grp = 0; grp < g.Groups; grp++) body(n0, count, count * ohw, grp, col, mat);
+        }
+    }
+
     protected override void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g) => Convolve("forward", g,
         () => Geometry(Kernel("conv2d.cl", "conv2d_forward").Buf(x).Buf(w).Buf(bias ?? w).Int(bias is null ? 0 : 1).Buf(y), g).Launch(y.Length),
-        () =>
+        () => ForEachChunk(g, (n0, count, cols, grp, col, mat) =>
         {
-            var (images, col, mat) = Workspace(g);
-            int ohw = g.OutH * g.OutW, crs = g.Cg * g.R * g.S;
-            for (int n0 = 0; n0 < g.N; n0 += images)
-            {
-                int count = Math.Min(images, g.N - n0), cols = count * ohw;
-                for (int grp = 0; grp < g.Groups; grp++)
-                {
-                    Geometry(Kernel("conv2d.cl", "conv2d_im2col").Buf(x).Buf(col).Int(n0).Int(count).Int(grp), g).Launch(crs * cols);
-                    // mat (Kg, cols) = w_g (Kg, CgRS) · col (CgRS, cols)
-                    GemmInternal(false, false, g.Kg, cols, crs, 1f, w, grp * g.Kg * crs, crs, col, 0, cols, 0f, mat, 0, cols);
-                    OutputMatrix(y, mat, bias, toMatrix: false, n0, count, grp, g);
-                }
-            }
-        });
+            int crs = g.Cg * g.R * g.S;
+            Geometry(Kernel("conv2d.cl", "conv2d_im2col").Buf(x).Buf(col).Int(n0).Int(count).Int(grp), g).Launch(crs * cols);
+            // mat (Kg, cols) = w_g (Kg, CgRS) · col (CgRS, cols)
+            GemmInternal(false, false, g.Kg, cols, crs, 1f, w, grp * g.Kg * crs, crs, col, 0, cols, 0f, mat, 0, cols);
+            OutputMatrix(y, mat, bias, toMatrix: false, n0, count, grp, g);
+        }));
 
     protected override void Conv2dBackwardDataInternal(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g) => Convolve("backward_data", g,
         () => Geometry(Kernel("conv2d.cl", "conv2d_backward_data").Buf(dy).Buf(w).Buf(dx), g).Launch(dx.Length),
-        () =>
+        () => ForEachChunk(g, (n0, count, cols, grp, col, mat) =>
         {
-            var (images, col, mat) = Workspace(g);
-            int ohw = g.OutH * g.OutW, crs = g.Cg * g.R * g.S;
-            for (int n0 = 0; n0 < g.N; n0 += images)
-            {
-                int count = Math.Min(images, g.N - n0), cols = count * ohw;
-                for (int grp = 0; grp < g.Groups; grp++)
-                {
-                    OutputMatrix(dy, mat, null, toMatrix: true, n0, count, grp, g);
-                    // col (CgRS, cols) = w_gᵀ (CgRS, Kg) · mat (Kg, cols)
-                    GemmInternal(true, false, crs, cols, g.Kg, 1f, w, grp * g.Kg * crs, crs, mat, 0, cols, 0f, col, 0, cols);
-                    Geometry(Kernel("conv2d.cl", "conv2d_col2im").Buf(col).Buf(dx).Int(n0).Int(count).Int(grp), g).Launch(count * g.Cg * g.H * g.W);
-                }
-            }
-        });
+            int crs = g.Cg * g.R * g.S;
+            OutputMatrix(dy, mat, null, toMatrix: true, n0, count, grp, g);
+            // col (CgRS, cols) = w_gᵀ (CgRS, Kg) · mat (Kg, cols)
+            GemmInternal(true, false, crs, cols, g.Kg, 1f, w, grp * g.Kg * crs, crs, mat, 0, cols, 0f, col, 0, cols);
+            Geometry(Kernel("conv2d.cl", "conv2d_col2im").Buf(col).Buf(dx).Int(n0).Int(count).Int(grp), g).Launch(count * g.Cg * g.H * g.W);
+        }));
 
     protected override void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias, Conv2dGeometry g)
     {
         Convolve("backward_filter", g,
             () => Geometry(Kernel("conv2d.cl", "conv2d_backward_filter").Buf(x).Buf(dy).Buf(dw), g).Launch(dw.Length),
-            () =>
+            () => ForEachChunk(g, (n0, count, cols, grp, col, mat) =>
             {
-                var (images, col, mat) = Workspace(g);
-                int ohw = g.OutH * g.OutW, crs = g.Cg * g.R * g.S;
-                for (int n0 = 0; n0 < g.N; n0 += images)
-                {
-                    int count = Math.Min(images, g.N - n0), cols = count * ohw;
-                    for (int grp = 0; grp < g.Groups; grp++)
-                    {
-                        Geometry(Kernel("conv2d.cl", "conv2d_im2col").Buf(x).Buf(col).Int(n0).Int(count).Int(grp), g).Launch(crs * cols);
-                        OutputMatrix(dy, mat, null, toMatrix: true, n0, count, grp, g);
-                        // dw_g (Kg, CgRS) (+)= mat (Kg, cols) · colᵀ (cols, CgRS)
-                        GemmInternal(false, true, g.Kg, crs, cols, 1f, mat, 0, cols, col, 0, cols, n0 == 0 ? 0f : 1f, dw, grp * g.Kg * crs, crs);
-                    }
-                }
-            });
+                int crs = g.Cg * g.R * g.S;
+                Geometry(Kernel("conv2d.cl", "conv2d_im2col").Buf(x).Buf(col).Int(n0).Int(count).Int(grp), g).Launch(crs * cols);
+                OutputMatrix(dy, mat, null, toMatrix: true, n0, count, grp, g);
+                // dw_g (Kg, CgRS) (+)= mat (Kg, cols) · colᵀ (cols, CgRS)
+                GemmInternal(false, true, g.Kg, crs, cols, 1f, mat, 0, cols, col, 0, cols, n0 == 0 ? 0f : 1f, dw, grp * g.Kg * crs, crs);
+            }));
         if (dbias is not null) BiasAddBackwardInternal(dy, dbias, g.N, g.K, g.OutH * g.OutW);
     }
 
