@@ -22,7 +22,7 @@ internal static class GemmTune
         {
             try
             {
-                acc.Gemm = p with { DirectBelow = 0 };
+                acc.GemmTuning = p with { DirectBelow = 0 };
                 acc.Gemm(false, false, 1f, a, b, 0f, c); acc.Synchronize();   // build + warm up
                 var sw = Stopwatch.StartNew();
                 int reps = 0;

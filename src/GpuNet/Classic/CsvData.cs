@@ -17,6 +17,7 @@ public sealed class CsvData
     public required string[] FeatureNames { get; init; }
     public int Rows => X.RowCount;
 
+    /// <param name="path">The CSV file.</param>
     /// <param name="labelColumn">0-based column of the labels (negative counts from the end: −1 is the last), or null.</param>
     public static CsvData Load(string path, int? labelColumn)
     {

@@ -11,7 +11,7 @@ public sealed class Model : IDisposable
 {
     private readonly List<Layer> _layers = [];
 
-    /// <param name="propagateToInput">Whether backward computes the gradient of the input (a stage inside a larger graph).</param>
+    /// <summary>Sets the layers up in order on the accelerator; with propagateToInput, backward also returns the input's gradient (a stage inside a larger graph).</summary>
     public Model(string name, Accelerator accelerator, int[] inputShape, IEnumerable<Layer> layers, bool propagateToInput = false)
     {
         Name = name;

@@ -20,6 +20,7 @@ public sealed class TwoTowerAlexNet : IDisposable
     private readonly Model[][] _stage;          // [tower][0: conv1..pool2, 1: conv3..pool5, 2: fc6, 3: fc7]
     private readonly Model _head;               // fc8 on device 0
     private readonly Dictionary<string, Tensor> _buffers = [];
+    private readonly Dictionary<int, float[]> _host = [];   // host staging per copy size, reused every step
     private int _n;
     private Tensor? _logits;
 
@@ -109,7 +110,8 @@ public sealed class TwoTowerAlexNet : IDisposable
         int to = 1 - from, len = rows * rowLength;
         var outgoing = Buf($"out{len}", from, len);
         _dev[from].CopyRows(src, srcOffset, srcStride, outgoing, 0, rowLength, rows, rowLength);
-        var host = outgoing.ToArray();
+        if (!_host.TryGetValue(len, out var host)) _host[len] = host = new float[len];
+        _dev[from].CopyToHost(outgoing, host);
         var incoming = Buf($"in{len}", to, len);
         incoming.CopyFrom(host);
         if (add) _dev[to].Axpy(1f, incoming, dst);

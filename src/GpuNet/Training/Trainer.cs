@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
 using GpuNet.Data;
-using GpuNet.Layers;
 using GpuNet.Losses;
 using GpuNet.Models;
 using GpuNet.Optim;
@@ -47,7 +46,8 @@ public sealed class Trainer
         var scheme = Initializer.Parse(o.Init);
         var schedule = LearningRateSchedule.Parse(o.Schedule);
         var lossKind = ParseLoss(o.Loss);
-        using var opt0 = Optimizer.Create(o.Optimizer, o.LearningRate);   // validates the name before any loading
+        // created before any loading, so a bad optimizer name fails at once; its state is allocated on first use
+        using var optimizer = Optimizer.Create(o.Optimizer, o.LearningRate, o.WeightDecay, o.L1, o.Momentum);
         string runDir = o.Out;
         Directory.CreateDirectory(runDir);
         CheckpointFile? resumeFrom = resume ? Checkpoint.Read(Path.Combine(runDir, LastCheckpoint)) : null;
@@ -86,7 +86,6 @@ public sealed class Trainer
         if (test is not null) builder.Validate(test, testDir);
 
         var rng = new Rng(o.Seed);
-        using var optimizer = Optimizer.Create(o.Optimizer, o.LearningRate, o.WeightDecay, o.L1, o.Momentum);
         using var loss = new Loss(acc, lossKind);
         var history = new List<EpochMetrics>();
         int startEpoch = 0, bestEpoch = 0;

@@ -91,7 +91,7 @@ public sealed class KMeansPcaTests
             Assert.Contains("2 columns, expected 3", Assert.Throws<GpuNet.Data.DataException>(() => CsvData.Load(path, -1)).Message);
             File.WriteAllText(path, "1,2,b\n3,4,a\n");
             var ok = CsvData.Load(path, -1);
-            Assert.Equal(["a", "b"], ok.Classes); Assert.Equal([1, 0], ok.Labels);
+            Assert.Equal(["a", "b"], ok.Classes); Assert.Equal([1, 0], ok.Labels!);
         }
         finally { File.Delete(path); }
     }

@@ -61,8 +61,8 @@ public sealed class OpenClKernelTests(OpenClFixture fixture) : OpTests, IClassFi
     [AcceleratorTheory, MemberData(nameof(TiledCases))]
     public void Tiled_gemm_is_exact_at_tile_edges_and_writes_nothing_outside_C(string parameters, bool ta, bool tb)
     {
-        var saved = Cl.Gemm;
-        Cl.Gemm = (parameters switch
+        var saved = Cl.GemmTuning;
+        Cl.GemmTuning = (parameters switch
         {
             "cpu" => GemmParameters.Cpu,
             "gpu" => GemmParameters.Gpu,
@@ -89,20 +89,20 @@ public sealed class OpenClKernelTests(OpenClFixture fixture) : OpTests, IClassFi
                 }
             }
         }
-        finally { Cl.Gemm = saved; }
+        finally { Cl.GemmTuning = saved; }
     }
 
     [AcceleratorFact]
     public void Work_groups_larger_than_the_device_allows_are_a_clear_error()
     {
-        var saved = Cl.Gemm;
-        Cl.Gemm = new GemmParameters(Mwg: 128, Nwg: 128, Kwg: 8, Mdimc: 128, Ndimc: 128, Vwm: 1, Vwn: 1, Sa: false, Sb: false) { DirectBelow = 0 };
+        var saved = Cl.GemmTuning;
+        Cl.GemmTuning = new GemmParameters(Mwg: 128, Nwg: 128, Kwg: 8, Mdimc: 128, Ndimc: 128, Vwm: 1, Vwn: 1, Sa: false, Sb: false) { DirectBelow = 0 };
         try
         {
             var e = Assert.ThrowsAny<Exception>(() => Cl.Gemm(false, false, 1f, Z(130, 130), Z(130, 130), 0f, Z(130, 130)));
             Assert.Contains("gemm", e.Message);
         }
-        finally { Cl.Gemm = saved; }
+        finally { Cl.GemmTuning = saved; }
     }
 }
 

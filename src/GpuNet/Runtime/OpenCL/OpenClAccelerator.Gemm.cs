@@ -6,7 +6,7 @@ public sealed partial class OpenClAccelerator
         Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb, float beta, Tensor c, int cOffset, int ldc)
     {
         if (k == 0) { ScaleBlock(c, cOffset, m, n, ldc, beta); return; }
-        var p = Gemm;
+        var p = GemmTuning;
         if ((long)m * n * k < p.DirectBelow)
         {
             Kernel("gemm.cl", "gemm_direct").Int(m).Int(n).Int(k).Float(alpha).Buf(a, aOffset).Int(lda).Buf(b, bOffset).Int(ldb)

@@ -25,7 +25,7 @@ public sealed unsafe partial class OpenClAccelerator : Accelerator
         OpenClApi.Check(err, "clCreateContext");
         _queue = OpenClApi.CreateCommandQueue(_context, device, 0, &err);
         OpenClApi.Check(err, "clCreateCommandQueue");
-        Gemm = GemmParameters.For(_info);
+        GemmTuning = GemmParameters.For(_info);
     }
 
     public override string Name { get; }
@@ -35,7 +35,7 @@ public sealed unsafe partial class OpenClAccelerator : Accelerator
     public OpenClDeviceInfo Info => _info;
 
     /// <summary>GEMM tuning parameters for this device (CPU: register tiling; GPU: local-memory tiling).</summary>
-    public GemmParameters Gemm { get; set; }
+    public GemmParameters GemmTuning { get; set; }
 
     /// <summary>How convolutions run; <see cref="ConvAlgorithm.Auto"/> times both once per shape and keeps the faster.</summary>
     public ConvAlgorithm ConvAlgorithm { get; set; } = ConvAlgorithm.Auto;
