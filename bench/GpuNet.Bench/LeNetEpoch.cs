@@ -15,19 +15,17 @@ internal static class LeNetEpoch
 {
     public static int Run(string mnist, int epochs, int batch)
     {
-        var skipped = new List<string>();
-        var set = ImageFolder.Load(Path.Combine(mnist, "train"), null, strict: true, skipped);
+        var files = ImageFolder.List(Path.Combine(mnist, "train"));
+        var set = new ImageStore(files, new BadFiles(strict: true));
+        set.Preload(Environment.ProcessorCount);
         using var acc = new CpuAccelerator();
-        using var model = ModelZoo.Create("lenet5", acc, set.Classes.Length);
+        using var model = ModelZoo.Create("lenet5", acc, files.Classes.Length);
         Initializer.Apply(model, InitScheme.Uniform, new Rng(1));
-        var (mean, std) = set.ChannelStatistics();
-        var builder = new BatchBuilder(model.InputShape, mean, std);
+        var (mean, std) = ChannelStatistics.Of(Enumerable.Range(0, set.Count).Select(i => set.Get(i)!), 1);
+        var loader = new BatchLoader(set, new Transform([], model.InputShape, mean, std), batch);
         var defaults = new GpuNet.Training.TrainOptions();
         using var opt = Optimizer.Create(defaults.Optimizer, defaults.LearningRate, momentum: defaults.Momentum);
         using var loss = new Loss(acc, LossKind.SoftmaxCrossEntropy);
-        using var x = acc.Allocate([batch, .. model.InputShape]);
-        var host = new float[batch * builder.SampleSize];
-        var labels = new int[batch];
         var order = Enumerable.Range(0, set.Count).ToArray();
         var rng = new Rng(2);
         Console.WriteLine($"LeNet-5, {set.Count} images, batch {batch}, {acc.Description}");
@@ -38,14 +36,11 @@ internal static class LeNetEpoch
             rng.Shuffle(order);
             var sw = Stopwatch.StartNew();
             double sum = 0;
-            for (int s = 0; s < set.Count; s += batch)
+            foreach (var bt in loader.Run(order, e))
             {
-                int n = Math.Min(batch, set.Count - s);
-                builder.Fill(set, order.AsSpan(s, n), host, labels);
-                var xb = n == batch ? x : x.Slice(0, [n, .. model.InputShape]);
-                xb.CopyFrom(host.AsSpan(0, n * builder.SampleSize));
-                var z = model.Forward(xb, true);
-                sum += loss.Forward(z, labels.AsSpan(0, n)) * n;
+                int n = bt.Count;
+                var z = model.Forward(bt.Input.AsSpan(0, n * loader.Transform.SampleSize), n, true);
+                sum += loss.Forward(z, bt.Labels.AsSpan(0, n)) * n;
                 model.Backward(loss.Backward());
                 opt.Step(model.Parameters);
             }

@@ -9,7 +9,7 @@ public static class Program
     {
         var root = new RootCommand(
             "GpuNet: a deep-learning engine in C# with CPU, OpenCL and CUDA accelerators.\n" +
-            "Trains LeNet-5 and AlexNet from image folders (DIR/train/<class>/*.png, DIR/test/<class>/*.png).\n" +
+            "Trains LeNet-5 and AlexNet from image folders of JPEG or PNG files (DIR/train/<class>/*, DIR/test/<class>/*).\n" +
             "Quick start: data-scripts/quickstart.sh fetches MNIST and trains LeNet-5 on the CPU.");
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(ImportIdxCommand.Create());
+        root.Subcommands.Add(MakeShapesCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());
         root.Subcommands.Add(SplitExperimentCommand.Create());
         root.Subcommands.Add(ClassicCommands.Mlp());

@@ -13,6 +13,21 @@ internal static class Common
         DefaultValueFactory = _ => "cpu",
     };
 
+    /// <summary>One device, or the pair named by --devices; disposes them.</summary>
+    public sealed class DeviceSet(GpuNet.Runtime.Accelerator first, GpuNet.Runtime.Accelerator? second) : IDisposable
+    {
+        public GpuNet.Runtime.Accelerator First { get; } = first;
+        public GpuNet.Runtime.Accelerator? Second { get; } = second;
+        public void Dispose() { First.Dispose(); Second?.Dispose(); }
+    }
+
+    public static DeviceSet OpenDevices(string device, string? devices)
+    {
+        if (devices is null) return new DeviceSet(GpuNet.Runtime.Devices.Open(device), null);
+        var (a, b) = GpuNet.Runtime.Devices.OpenPair(devices);
+        return new DeviceSet(a, b);
+    }
+
     public static Option<int> Batch(int def) => new("--batch", "-b") { Description = "Images per batch", DefaultValueFactory = _ => def };
 
     /// <summary>

@@ -15,20 +15,27 @@ internal static class EvaluateCommand
         var data = new Option<string>("--data") { Description = "Image folder to evaluate, one sub-folder per class (e.g. DIR/test)", Required = true };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (accuracy, top5, loss, count, classes, confusion) instead of tables" };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it" };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over ten crops (corners, centre, mirrored), as in the AlexNet paper" };
+        var workers = new Option<int>("--workers") { Description = "Threads decoding images (0: one per core)", DefaultValueFactory = _ => 0 };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images larger than this many pixels", DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels };
         var device = Common.Device();
+        var devices = new Option<string?>("--devices") { Description = "Two devices A,B: evaluate AlexNet split into two towers (the checkpoint may come from either kind of run)" };
         var batch = Common.Batch(256);
         var cmd = new Command("evaluate", "Accuracy, top-5 accuracy and the confusion matrix of a checkpoint on an image folder")
-        { checkpoint, data, json, strict, device, batch };
+        { checkpoint, data, json, strict, tenCrop, workers, maxPixels, device, devices, batch };
         cmd.SetGuardedAction(r =>
         {
-            using var acc = Devices.Open(r.GetValue(device)!);
-            using var tm = TrainedModel.Open(r.GetValue(checkpoint)!, acc);
-            var skipped = new List<string>();
-            var set = ImageFolder.Load(r.GetValue(data)!, tm.Classes, r.GetValue(strict), skipped);
+            ImageFolder.FindClasses(r.GetValue(data)!);   // a bad folder fails before the checkpoint loads
+            using var pair = Common.OpenDevices(r.GetValue(device)!, r.GetValue(devices));
+            using var tm = TrainedModel.Open(r.GetValue(checkpoint)!, pair.First, pair.Second);
+            var files = ImageFolder.List(r.GetValue(data)!, tm.Classes);
+            var bad = new BadFiles(r.GetValue(strict));
+            var store = new ImageStore(files, bad, r.GetValue(maxPixels));
+            var loader = new BatchLoader(store, tm.EvaluationTransform(r.GetValue(tenCrop)), r.GetValue(batch), r.GetValue(workers));
+            var res = Evaluator.Evaluate(tm.Network, loader, Enumerable.Range(0, files.Count).ToArray(), views: r.GetValue(tenCrop) ? TenCrop.Views : 1);
+            var skipped = bad.Messages;
             foreach (var s in skipped.Take(5)) Console.Error.WriteLine($"warning: skipped {s}");
             if (skipped.Count > 5) Console.Error.WriteLine($"warning: skipped {skipped.Count} images in all");
-            tm.Builder.Validate(set, r.GetValue(data)!);
-            var res = Evaluator.Evaluate(tm.Model, set, tm.Builder, r.GetValue(batch));
             if (r.GetValue(json))
             {
                 var confusion = Enumerable.Range(0, res.Classes.Length).Select(i => Enumerable.Range(0, res.Classes.Length).Select(j => res.Confusion[i, j]).ToArray()).ToArray();

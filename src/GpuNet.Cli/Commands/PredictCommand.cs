@@ -13,14 +13,15 @@ internal static class PredictCommand
         var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "Checkpoint written by `gpunet train`", Required = true };
         var top = new Option<int>("--top", "-k") { Description = "How many classes to print per image", DefaultValueFactory = _ => 3 };
         var device = Common.Device();
-        var images = new Argument<string[]>("images") { Description = "PNG images to classify", Arity = ArgumentArity.OneOrMore };
-        var cmd = new Command("predict", "Print the top-k classes of each image with their probabilities") { checkpoint, top, device, images };
+        var devices = new Option<string?>("--devices") { Description = "Two devices A,B: run AlexNet split into two towers" };
+        var images = new Argument<string[]>("images") { Description = "JPEG or PNG images to classify (any size: the checkpoint's evaluation transform applies)", Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("predict", "Print the top-k classes of each image with their probabilities") { checkpoint, top, device, devices, images };
         cmd.SetGuardedAction(r =>
         {
             var paths = r.GetValue(images)!;
-            var decoded = paths.Select(p => File.Exists(p) ? Png.Read(p) : throw new DataException($"{p}: no such image file")).ToList();
-            using var acc = Devices.Open(r.GetValue(device)!);
-            using var tm = TrainedModel.Open(r.GetValue(checkpoint)!, acc);
+            var decoded = paths.Select(p => File.Exists(p) ? ImageDecoder.Read(p) : throw new DataException($"{p}: no such image file")).ToList();
+            using var pair = Common.OpenDevices(r.GetValue(device)!, r.GetValue(devices));
+            using var tm = TrainedModel.Open(r.GetValue(checkpoint)!, pair.First, pair.Second);
             var probs = tm.Predict(decoded);
             int k = Math.Clamp(r.GetValue(top), 1, tm.Classes.Length);
             for (int i = 0; i < paths.Length; i++)

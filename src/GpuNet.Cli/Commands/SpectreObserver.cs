@@ -35,6 +35,6 @@ internal sealed class SpectreObserver(ProgressContext ctx) : ITrainingObserver
         _task?.StopTask();
         AnsiConsole.MarkupLine(
             $"epoch {m.Epoch}: train loss {m.TrainLoss:F4} acc {Common.Percent(m.TrainAccuracy)}  val loss {m.ValidationLoss:F4} acc {Common.Percent(m.ValidationAccuracy)}  " +
-            $"lr {m.LearningRate:G3}  {m.Seconds:F1} s ({m.ImagesPerSecond:N0} img/s){(best ? "  [green]best[/]" : "")}");
+            $"lr {m.LearningRate:G3}  {m.Seconds:F1} s ({m.ImagesPerSecond:N0} img/s, waited {m.DataWaitSeconds:F1} s for data){(best ? "  [green]best[/]" : "")}");
     }
 }

@@ -12,7 +12,7 @@ internal static class TrainCommand
     {
         var d = new TrainOptions();
         var model = new Option<string>("--model", "-m") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => d.Model };
-        var data = new Option<string?>("--data") { Description = "Data folder with train/<class>/*.png (and test/<class>/*.png for the final test accuracy)" };
+        var data = new Option<string?>("--data") { Description = "Image folder: DIR/train/<class>/* (optional DIR/val, DIR/test), or DIR/<class>/* split by --split; JPEG or PNG, any size" };
         var epochs = new Option<int?>("--epochs", "-e") { Description = $"Total epochs (default {d.Epochs}); with --resume, the new total" };
         var batch = Common.Batch(d.Batch);
         var optimizer = new Option<string>("--optimizer") { Description = $"Optimizer: {string.Join(", ", Optimizer.Names)}", DefaultValueFactory = _ => d.Optimizer };
@@ -28,12 +28,24 @@ internal static class TrainCommand
         var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it with a warning" };
         var device = Common.Device();
+        var devices = new Option<string?>("--devices") { Description = "Two devices A,B (e.g. cpu,cpu or opencl:0,opencl:1): train AlexNet split into the 2012 network's two towers" };
+        var (defTrain, defEval) = ("model default: AlexNet resize:256,random-crop:227,flip,pca-color:0.1", "model default: AlexNet resize:256,center-crop:227");
+        var trainTf = new Option<string?>("--train-transform") { Description = $"Training transform steps: resize:S (shorter side), center-crop:S, random-crop:S, flip, pca-color:SIGMA ({defTrain}; LeNet-5: images as they are, centred)" };
+        var evalTf = new Option<string?>("--eval-transform") { Description = $"Evaluation transform steps, deterministic ({defEval})" };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Report test accuracy averaged over ten crops (corners, centre, mirrored), as in the AlexNet paper" };
+        var workers = new Option<int>("--workers") { Description = "Threads decoding and augmenting images (0: one per core)", DefaultValueFactory = _ => 0 };
+        var prefetch = new Option<int>("--prefetch") { Description = "Batches prepared ahead of the training loop", DefaultValueFactory = _ => d.Prefetch };
+        var cache = new Option<string>("--cache") { Description = "Keep decoded images in memory: auto (when they fit in --cache-mib), on, off (decode every epoch)", DefaultValueFactory = _ => d.Cache };
+        var cacheMiB = new Option<int>("--cache-mib") { Description = "Memory for decoded images with --cache auto", DefaultValueFactory = _ => d.CacheMiB };
+        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images larger than this many pixels before decoding (decompression bombs)", DefaultValueFactory = _ => d.MaxPixels };
+        var split = new Option<string>("--split") { Description = "TRAIN/VAL/TEST ratios for a folder without train/ (seeded)", DefaultValueFactory = _ => d.SplitRatios };
         var output = new Option<string?>("--out", "-o") { Description = "Run folder for metrics.csv, plot.svg, best.ckpt, last.ckpt (default runs/MODEL-TIMESTAMP)" };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
 
         var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, and report test accuracy")
         {
-            model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict, device, output, resume,
+            model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict, device, devices,
+            trainTf, evalTf, tenCrop, workers, prefetch, cache, cacheMiB, maxPixels, split, output, resume,
         };
         cmd.SetGuardedAction(r =>
         {
@@ -54,7 +66,10 @@ internal static class TrainCommand
                     Optimizer = r.GetValue(optimizer)!, LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
                     WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule)!, Init = r.GetValue(init)!,
                     Loss = r.GetValue(loss)!, Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val), Limit = r.GetValue(limit),
-                    Strict = r.GetValue(strict), Device = r.GetValue(device)!,
+                    Strict = r.GetValue(strict), Device = r.GetValue(device)!, Devices = r.GetValue(devices),
+                    TrainTransform = r.GetValue(trainTf), EvalTransform = r.GetValue(evalTf), TenCrop = r.GetValue(tenCrop),
+                    Workers = r.GetValue(workers), Prefetch = r.GetValue(prefetch), Cache = r.GetValue(cache)!, CacheMiB = r.GetValue(cacheMiB),
+                    MaxPixels = r.GetValue(maxPixels), SplitRatios = r.GetValue(split)!,
                     Out = r.GetValue(output) ?? Path.Combine("runs", $"{name}-{DateTime.Now:yyyyMMdd-HHmmss}"),
                 };
             }
@@ -67,13 +82,13 @@ internal static class TrainCommand
             var res = result!;
             if (res.History.Count > 0)
                 AnsiConsole.MarkupLine($"best validation accuracy {Common.Percent(res.BestValidationAccuracy)} (epoch {res.BestEpoch})");
-            AnsiConsole.MarkupLine($"peak accelerator memory {Common.MiB(res.PeakDeviceBytes)}, peak RSS {Common.MiB(res.PeakRssBytes)}");
+            AnsiConsole.MarkupLine($"peak accelerator memory {string.Join(" + ", res.PeakDeviceBytes.Select(Common.MiB))}, peak RSS {Common.MiB(res.PeakRssBytes)}");
             AnsiConsole.MarkupLine($"run folder: {Markup.Escape(res.RunDirectory)} (metrics.csv, plot.svg, best.ckpt)");
             if (res.SkippedImages > 0) AnsiConsole.MarkupLine($"[yellow]{res.SkippedImages} images skipped[/], listed in {Markup.Escape(Path.Combine(res.RunDirectory, "skipped.txt"))}");
             if (res.Test is { } t)
                 Console.WriteLine($"test accuracy: {t.Accuracy * 100:F2}%");
             else
-                AnsiConsole.MarkupLine($"[yellow]no test folder at {Markup.Escape(Path.Combine(o.Data, "test"))}; no test accuracy[/]");
+                AnsiConsole.MarkupLine($"[yellow]no test images in {Markup.Escape(o.Data)} (no test/ folder, or --split with no test share); no test accuracy[/]");
             return 0;
         });
         return cmd;

@@ -14,14 +14,13 @@ public sealed record Image(int Width, int Height, int Channels, byte[] Pixels);
 public static class Png
 {
     private static readonly byte[] Signature = [137, 80, 78, 71, 13, 10, 26, 10];
-    /// <summary>Decompression-bomb guard: images above this many pixels are refused before any allocation.</summary>
-    public static long MaxPixels { get; set; } = 100_000_000;
-
     public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes.Length >= 8 && bytes[..8].SequenceEqual(Signature);
 
-    public static Image Read(string path) => Decode(File.ReadAllBytes(path), path);
-
-    public static Image Decode(byte[] file, string name = "<memory>")
+    /// <summary>
+    /// Decodes a PNG. <paramref name="maxPixels"/> guards against decompression bombs: a larger declared size is refused
+    /// before any pixel memory is allocated.
+    /// </summary>
+    public static Image Decode(byte[] file, string name = "<memory>", long maxPixels = ImageDecoder.DefaultMaxPixels)
     {
         if (!HasSignature(file))
             throw new DataException(file.Length == 0 ? $"{name}: empty file, expected a PNG image" : $"{name}: not a PNG image (no PNG signature)");
@@ -46,8 +45,8 @@ public static class Png
                     depth = data[8]; colorType = data[9];
                     if (data[12] != 0) throw new DataException($"{name}: interlaced PNG is not supported; save it non-interlaced");
                     if (width <= 0 || height <= 0) throw new DataException($"{name}: PNG declares a {width}x{height} image");
-                    if ((long)width * height > MaxPixels)
-                        throw new DataException($"{name}: PNG declares {width}x{height} = {(long)width * height} pixels, over the limit of {MaxPixels}");
+                    if ((long)width * height > maxPixels)
+                        throw new DataException($"{name}: PNG declares {width}x{height} = {(long)width * height} pixels, over the limit of {maxPixels} (--max-pixels)");
                     if (colorType is not (0 or 2 or 3 or 4 or 6) || depth is not (1 or 2 or 4 or 8 or 16) || (colorType is 2 or 4 or 6 && depth < 8) || (colorType == 3 && depth == 16))
                         throw new DataException($"{name}: unsupported PNG colour type {colorType} with bit depth {depth}");
                     break;

@@ -7,7 +7,7 @@ namespace GpuNet.Models;
 /// A chain of layers on one accelerator: the forward pass runs them in order, the backward pass in reverse.
 /// Owns its layers and their parameters.
 /// </summary>
-public sealed class Model : IDisposable
+public sealed class Model : INetwork
 {
     private readonly List<Layer> _layers = [];
 
@@ -67,8 +67,27 @@ public sealed class Model : IDisposable
         return d;
     }
 
+    private Tensor? _input;
+
+    public IReadOnlyList<Accelerator> Devices => [Accelerator];
+    public Accelerator OutputDevice => Accelerator;
+
+    /// <summary>Copies a host batch into a reused input buffer on the device and runs <see cref="Forward(Tensor, bool)"/>.</summary>
+    public Tensor Forward(ReadOnlySpan<float> input, int n, bool training)
+    {
+        if (_input is null || _input.Shape[0] < n) { _input?.Dispose(); _input = Accelerator.Allocate([n, .. InputShape]); }
+        var x = _input.Shape[0] == n ? _input : _input.Slice(0, [n, .. InputShape]);
+        x.CopyFrom(input[..x.Length]);
+        return Forward(x, training);
+    }
+
+    void INetwork.Backward(Tensor dlogits) => Backward(dlogits);
+
+    public (string Name, int[] Shape, long Offset) Layout(Parameter p) => (p.Name, p.Data.Shape, 0);
+
     public void Dispose()
     {
+        _input?.Dispose();
         foreach (var layer in _layers) layer.Dispose();
     }
 }

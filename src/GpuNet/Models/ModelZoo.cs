@@ -16,6 +16,25 @@ public static class ModelZoo
         _ => [3, 67, 67],
     };
 
+    /// <summary>
+    /// Default image transforms (<see cref="Data.Transform"/> specs) for training and evaluation. AlexNet follows the
+    /// paper (§4.1): shorter side 256, random 227 crops with horizontal flips and PCA colour augmentation for training,
+    /// the centre crop for evaluation (ten crops with --ten-crop); alexnet-small scales the same to its 67×67 input
+    /// (shorter side 76). LeNet-5 takes images as they are, centred on its input (MNIST's 28×28 padded to 32×32).
+    /// </summary>
+    public static (string Train, string Eval) DefaultTransforms(string name)
+    {
+        var shape = InputShape(name);
+        if (Canonical(name) == "lenet5") return ("", "");
+        int crop = shape[1], shorter = (int)Math.Round(crop * 256.0 / 227.0);
+        return ($"resize:{shorter},random-crop:{crop},flip,pca-color:0.1", $"resize:{shorter},center-crop:{crop}");
+    }
+
+    /// <summary>The evaluation transform with its centre crop replaced by the paper's ten crops.</summary>
+    public static string TenCropOf(string evalTransform) =>
+        string.Join(",", evalTransform.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => s.StartsWith("center-crop:", StringComparison.OrdinalIgnoreCase) ? "ten-crop:" + s["center-crop:".Length..] : s));
+
     public static int DefaultClasses(string name) => Canonical(name) == "alexnet" ? 1000 : 10;
 
     public static string Canonical(string name)

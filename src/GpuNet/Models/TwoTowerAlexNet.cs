@@ -14,7 +14,7 @@ namespace GpuNet.Models;
 /// Parameters map to the single-device grouped model (<see cref="ModelZoo"/>, whose LRN also normalises within each
 /// half) by one rule: tower t holds row block t (along dimension 0) of every parameter of conv1–fc7, and fc8 is whole.
 /// </remarks>
-public sealed class TwoTowerAlexNet : IDisposable
+public sealed class TwoTowerAlexNet : INetwork
 {
     private readonly Accelerator[] _dev;
     private readonly Model[][] _stage;          // [tower][0: conv1..pool2, 1: conv3..pool5, 2: fc6, 3: fc7]
@@ -69,6 +69,7 @@ public sealed class TwoTowerAlexNet : IDisposable
     public int Classes { get; }
     public int[] InputShape { get; }
     public IReadOnlyList<Accelerator> Devices => _dev;
+    public Accelerator OutputDevice => _dev[0];
     /// <summary>Global step, passed to dropout (equal steps give the single-device model's masks).</summary>
     public long Step { get; set; }
     /// <summary>Bytes copied between the two devices since creation (activations forward, gradients backward).</summary>
@@ -198,6 +199,15 @@ public sealed class TwoTowerAlexNet : IDisposable
     /// <summary>The single-device parameter name and row block of a tower parameter (fc8 → whole).</summary>
     public static (string Name, int Tower) SingleName(string splitName) =>
         splitName.StartsWith("tower") ? (splitName[(splitName.IndexOf('.') + 1)..], splitName[5] - '0') : (splitName, -1);
+
+    /// <summary>Tower t holds row block t of the single-device tensor (twice as many rows); fc8 is whole.</summary>
+    public (string Name, int[] Shape, long Offset) Layout(Parameter p)
+    {
+        var (name, tower) = SingleName(p.Name);
+        if (tower < 0) return (name, p.Data.Shape, 0);
+        int[] shape = [2 * p.Data.Shape[0], .. p.Data.Shape.AsSpan(1)];
+        return (name, shape, (long)tower * p.Data.Length);
+    }
 
     /// <summary>Copies every parameter from the single-device grouped model (row block t to tower t).</summary>
     public void LoadFrom(Model single) => MapParameters(single, toSingle: false);

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GpuNet.Models;
+using GpuNet.Optim;
 using GpuNet.Runtime;
 
 namespace GpuNet.Training;
@@ -31,7 +32,11 @@ public static class Checkpoint
     public const string FormatVersion = "gpunet-1";
     private const long MaxHeader = 100L << 20;
 
-    public static void Save(string path, IReadOnlyDictionary<string, string> metadata, IEnumerable<(string Name, Tensor Tensor)> tensors)
+    public static void Save(string path, IReadOnlyDictionary<string, string> metadata, IEnumerable<(string Name, Tensor Tensor)> tensors) =>
+        Save(path, metadata, tensors.Select(t => (t.Name, t.Tensor.Shape, (Func<float[]>)t.Tensor.ToArray)));
+
+    /// <summary>Writes tensors given as shapes and host data produced one at a time (so a large model is never held twice).</summary>
+    public static void Save(string path, IReadOnlyDictionary<string, string> metadata, IEnumerable<(string Name, int[] Shape, Func<float[]> Data)> tensors)
     {
         var list = tensors.ToList();
         var header = new JsonObject();
@@ -39,13 +44,13 @@ public static class Checkpoint
         foreach (var (k, v) in metadata) meta[k] = v;
         header["__metadata__"] = meta;
         long offset = 0;
-        foreach (var (name, t) in list)
+        foreach (var (name, shape, _) in list)
         {
-            long bytes = (long)t.Length * sizeof(float);
+            long bytes = (long)Shapes.Product(shape) * sizeof(float);
             header[name] = new JsonObject
             {
                 ["dtype"] = "F32",
-                ["shape"] = new JsonArray(t.Shape.Select(d => (JsonNode)d).ToArray()),
+                ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()),
                 ["data_offsets"] = new JsonArray(offset, offset + bytes),
             };
             offset += bytes;
@@ -62,9 +67,10 @@ public static class Checkpoint
             fs.Write(len);
             fs.Write(json);
             for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
-            foreach (var (_, t) in list)
+            foreach (var (name, shape, data) in list)
             {
-                var host = t.ToArray();
+                var host = data();
+                if (host.Length != Shapes.Product(shape)) throw new InvalidOperationException($"tensor '{name}': {host.Length} values for shape {Shapes.Format(shape)}");
                 if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("checkpoints are written on little-endian machines only");
                 fs.Write(MemoryMarshal.AsBytes(host.AsSpan()));
             }
@@ -140,6 +146,59 @@ public static class Checkpoint
             if (!Shapes.Equal(t.Shape, p.Data.Shape))
                 throw new CheckpointException($"{file.Path}: tensor '{p.Name}' has shape {Shapes.Format(t.Shape)}, model '{model.Name}' needs {Shapes.Format(p.Data.Shape)}");
             p.Data.CopyFrom(t.Data);
+        }
+    }
+
+    /// <summary>
+    /// A network's parameters, and with <paramref name="optimizer"/> its state as "optimizer/NAME.SLOT", in the
+    /// single-device layout: the parts a split network keeps on each device are gathered into one tensor each.
+    /// </summary>
+    public static IEnumerable<(string Name, int[] Shape, Func<float[]> Data)> NetworkTensors(INetwork net, Optimizer? optimizer)
+    {
+        var state = optimizer?.StateTensors(net.Parameters).ToDictionary(s => s.Key, s => s.Tensor);
+        var parts = net.Parameters.Select(p => (Param: p, Layout: net.Layout(p))).GroupBy(x => x.Layout.Name).ToList();
+        foreach (var g in parts)
+        {
+            var shape = g.First().Layout.Shape;
+            yield return (g.Key, shape, () => Gather(shape, g.Select(x => (x.Param.Data, x.Layout.Offset))));
+        }
+        if (optimizer is null) yield break;
+        foreach (var slot in optimizer.Slots)
+            foreach (var g in parts.Where(g => g.All(x => x.Param.Trainable)))
+            {
+                var shape = g.First().Layout.Shape;
+                yield return ($"optimizer/{g.Key}.{slot}", shape, () => Gather(shape, g.Select(x => (state![$"{x.Param.Name}.{slot}"], x.Layout.Offset))));
+            }
+    }
+
+    private static float[] Gather(int[] shape, IEnumerable<(Tensor Part, long Offset)> parts)
+    {
+        var all = new float[Shapes.Product(shape)];
+        foreach (var (part, offset) in parts) part.Accelerator.CopyToHost(part, all.AsSpan((int)offset, part.Length));
+        return all;
+    }
+
+    /// <summary>Loads a single-device-layout checkpoint into any network (and the optimizer's state), checking names and shapes.</summary>
+    public static void LoadNetwork(INetwork net, CheckpointFile file, Optimizer? optimizer = null)
+    {
+        if (file.Metadata.TryGetValue("model", out var name) && name != net.Name)
+            throw new CheckpointException($"{file.Path}: checkpoint holds model '{name}', not '{net.Name}'");
+        (int[] Shape, float[] Data) Find(string key, int[] shape, string what)
+        {
+            if (!file.Tensors.TryGetValue(key, out var t))
+                throw new CheckpointException($"{file.Path}: {what} '{key}' of model '{net.Name}' is missing");
+            if (!Shapes.Equal(t.Shape, shape))
+                throw new CheckpointException($"{file.Path}: tensor '{key}' has shape {Shapes.Format(t.Shape)}, model '{net.Name}' needs {Shapes.Format(shape)}");
+            return t;
+        }
+        var state = optimizer?.StateTensors(net.Parameters).ToDictionary(s => s.Key, s => s.Tensor);
+        foreach (var p in net.Parameters)
+        {
+            var (single, shape, offset) = net.Layout(p);
+            p.Data.CopyFrom(Find(single, shape, "tensor").Data.AsSpan((int)offset, p.Data.Length));
+            if (optimizer is null || !p.Trainable) continue;
+            foreach (var slot in optimizer.Slots)
+                state![$"{p.Name}.{slot}"].CopyFrom(Find($"optimizer/{single}.{slot}", shape, "optimizer state").Data.AsSpan((int)offset, p.Data.Length));
         }
     }
 }

@@ -9,36 +9,52 @@ public sealed record EvaluationResult(int Count, double Accuracy, double Top5, d
 
 public static class Evaluator
 {
-    public static EvaluationResult Evaluate(Model model, ImageSet set, BatchBuilder builder, int batch, Loss? loss = null)
+    /// <summary>
+    /// Evaluates the store entries <paramref name="items"/> through the loader's transform. With
+    /// <paramref name="views"/> = 10 (a ten-crop transform) each image's class probabilities are the mean of the softmax
+    /// over its ten crops, as in the paper; the loss is then −log of that mean at the true class.
+    /// </summary>
+    public static EvaluationResult Evaluate(INetwork model, BatchLoader loader, IReadOnlyList<int> items, Loss? loss = null, int views = 1)
     {
-        int k = model.Classes;
+        int k = model.Classes, size = loader.Transform.SampleSize;
         var confusion = new int[k, k];
-        int correct = 0, top5 = 0;
+        int correct = 0, top5 = 0, count = 0;
         double lossSum = 0;
-        using var x = model.Accelerator.Allocate([batch, .. model.InputShape]);
-        var host = new float[batch * builder.SampleSize];
-        var labels = new int[batch];
-        var logits = new float[batch * k];
-        var order = Enumerable.Range(0, set.Count).ToArray();
-        for (int start = 0; start < set.Count; start += batch)
+        var logits = new float[loader.BatchSize * k];
+        var probs = new float[loader.BatchSize * k];
+        foreach (var bt in loader.Run(items, epoch: 0, views))
         {
-            int n = Math.Min(batch, set.Count - start);
-            builder.Fill(set, order.AsSpan(start, n), host, labels);
-            var xb = n == batch ? x : x.Slice(0, [n, .. model.InputShape]);
-            xb.CopyFrom(host.AsSpan(0, n * builder.SampleSize));
-            var z = model.Forward(xb, training: false);
-            if (loss is not null) lossSum += loss.Forward(z, labels.AsSpan(0, n)) * n;
-            model.Accelerator.CopyToHost(z, logits);
+            int n = bt.Count;
+            var labels = bt.Labels.AsSpan(0, n);
+            Array.Clear(probs);
+            for (int v = 0; v < views; v++)
+            {
+                var z = model.Forward(bt.View(v), n, training: false);
+                if (views == 1 && loss is not null) lossSum += loss.Forward(z, labels) * n;
+                model.OutputDevice.CopyToHost(z, logits.AsSpan(0, n * k));
+                for (int i = 0; i < n; i++) Softmax(logits.AsSpan(i * k, k), probs.AsSpan(i * k, k), 1f / views);
+            }
             for (int i = 0; i < n; i++)
             {
-                var row = logits.AsSpan(i * k, k);
+                var row = probs.AsSpan(i * k, k);
                 int pred = Metrics.ArgMax(row);
                 confusion[labels[i], pred]++;
                 if (pred == labels[i]) correct++;
                 if (Metrics.Rank(row, labels[i]) < 5) top5++;
+                if (views > 1) lossSum -= Math.Log(Math.Max(row[labels[i]], 1e-30f));
             }
+            count += n;
         }
-        int count = Math.Max(set.Count, 1);
-        return new EvaluationResult(set.Count, (double)correct / count, (double)top5 / count, lossSum / count, confusion, set.Classes);
+        int total = Math.Max(count, 1);
+        return new EvaluationResult(count, (double)correct / total, (double)top5 / total, lossSum / total, confusion, loader.Store.Files.Classes);
+    }
+
+    /// <summary>Adds weight · softmax(z) to p.</summary>
+    private static void Softmax(ReadOnlySpan<float> z, Span<float> p, float weight)
+    {
+        float max = z[Metrics.ArgMax(z)];
+        double sum = 0;
+        for (int j = 0; j < z.Length; j++) sum += Math.Exp(z[j] - max);
+        for (int j = 0; j < z.Length; j++) p[j] += (float)(weight * Math.Exp(z[j] - max) / sum);
     }
 }

@@ -22,10 +22,29 @@ public sealed record TrainOptions
     public string Loss { get; init; } = "cross-entropy";
     public ulong Seed { get; init; } = 1;
     public string Device { get; init; } = "cpu";
+    /// <summary>Two devices "A,B" for the two-tower AlexNet split (null: one device, <see cref="Device"/>).</summary>
+    public string? Devices { get; init; }
     public double ValidationFraction { get; init; } = 0.1;
     /// <summary>Use at most this many training images (0 = all); for quick experiments and tests.</summary>
     public int Limit { get; init; }
     /// <summary>Fail on the first unreadable image instead of skipping it with a warning.</summary>
     public bool Strict { get; init; }
     public string Out { get; init; } = "";
+    /// <summary>Training image transform spec (null: the model's default, see ModelZoo.DefaultTransforms).</summary>
+    public string? TrainTransform { get; init; }
+    /// <summary>Evaluation image transform spec (null: the model's default).</summary>
+    public string? EvalTransform { get; init; }
+    /// <summary>Report the test accuracy averaged over the paper's ten crops.</summary>
+    public bool TenCrop { get; init; }
+    /// <summary>Decode/augment threads (0: one per core).</summary>
+    public int Workers { get; init; }
+    /// <summary>Batches prepared ahead of the training loop.</summary>
+    public int Prefetch { get; init; } = 2;
+    /// <summary>Keep decoded images in memory: auto (when they fit in CacheMiB), on, off (decode every epoch).</summary>
+    public string Cache { get; init; } = "auto";
+    public int CacheMiB { get; init; } = 2048;
+    /// <summary>Images over this many pixels are refused before decoding (decompression bombs).</summary>
+    public long MaxPixels { get; init; } = GpuNet.Data.ImageDecoder.DefaultMaxPixels;
+    /// <summary>TRAIN/VAL/TEST ratios for a data folder without train/ (seeded split).</summary>
+    public string SplitRatios { get; init; } = "80/10/10";
 }

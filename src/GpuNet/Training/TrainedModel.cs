@@ -1,72 +1,81 @@
-using System.Text.Json;
 using GpuNet.Data;
 using GpuNet.Models;
 using GpuNet.Runtime;
 
 namespace GpuNet.Training;
 
-/// <summary>A model restored from a checkpoint with what it needs to read images: class names and normalisation.</summary>
+/// <summary>
+/// A network restored from a checkpoint with what it needs to read images: class names, normalisation and the
+/// evaluation transform. The checkpoint's single-device layout loads into one device or, given two, the split model.
+/// </summary>
 public sealed class TrainedModel : IDisposable
 {
-    private TrainedModel(Model model, string[] classes, BatchBuilder builder) { Model = model; Classes = classes; Builder = builder; }
+    private TrainedModel(INetwork network, string[] classes, Transform transform, string evalSpec)
+    {
+        Network = network; Classes = classes; Transform = transform; EvalTransform = evalSpec;
+    }
 
-    public Model Model { get; }
+    public INetwork Network { get; }
     public string[] Classes { get; }
-    public BatchBuilder Builder { get; }
+    public Transform Transform { get; }
+    public string EvalTransform { get; }
 
-    public static TrainedModel Open(string checkpointPath, Accelerator accelerator)
+    /// <summary>Opens the checkpoint on <paramref name="accelerator"/>, or split across it and <paramref name="second"/>.</summary>
+    public static TrainedModel Open(string checkpointPath, Accelerator accelerator, Accelerator? second = null)
     {
         var file = Checkpoint.Read(checkpointPath);
         string name = file.Get("model");
         var classes = file.GetJson<string[]>("classes");
-        Model model;
-        try { model = ModelZoo.Create(name, accelerator, classes.Length); }
+        INetwork net;
+        try { net = second is null ? ModelZoo.Create(name, accelerator, classes.Length) : new TwoTowerAlexNet(name, accelerator, second, classes.Length); }
         catch (ArgumentException e) { throw new CheckpointException($"{checkpointPath}: {e.Message}", e); }
         try
         {
-            Checkpoint.LoadParameters(model, file);
-            var builder = new BatchBuilder(model.InputShape, file.GetJson<float[]>("mean"), file.GetJson<float[]>("std"));
-            return new TrainedModel(model, classes, builder);
+            Checkpoint.LoadNetwork(net, file);
+            // checkpoints from before the image pipeline have no transform: the images as they are
+            string spec = file.Metadata.TryGetValue("eval_transform", out var s) ? s : "";
+            var tf = new Transform(Transform.ParseSteps(spec), net.InputShape, file.GetJson<float[]>("mean"), file.GetJson<float[]>("std"));
+            return new TrainedModel(net, classes, tf, spec);
         }
-        catch { model.Dispose(); throw; }
+        catch { net.Dispose(); throw; }
     }
 
-    /// <summary>Softmax probabilities for each image, (images, classes).</summary>
+    /// <summary>A transform for evaluation: the checkpoint's, or the ten-crop variant of it.</summary>
+    public Transform EvaluationTransform(bool tenCrop)
+    {
+        if (!tenCrop) return Transform;
+        var steps = Transform.ParseSteps(ModelZoo.TenCropOf(EvalTransform));
+        if (!steps.Any(s => s is TenCrop)) throw new ArgumentException($"--ten-crop needs a center-crop step in the checkpoint's evaluation transform '{EvalTransform}'");
+        return new Transform(steps, Network.InputShape, Transform.Mean, Transform.Std);
+    }
+
+    /// <summary>Softmax probabilities for each image, (images, classes); images of any size go through the evaluation transform.</summary>
     public float[][] Predict(IReadOnlyList<Image> images)
     {
+        const int chunk = 32;
+        int k = Network.Classes, size = Transform.SampleSize;
         var results = new float[images.Count][];
-        for (int i = 0; i < images.Count; i++)
+        var input = new float[chunk * size];
+        var logits = new float[chunk * k];
+        for (int start = 0; start < images.Count; start += chunk)
         {
-            var im = images[i];
-            if (im.Width != images[0].Width || im.Height != images[0].Height)
-                throw new DataException($"image {i + 1} is {im.Width}x{im.Height}, the first is {images[0].Width}x{images[0].Height}; predict one size at a time");
-        }
-        // planar bytes for every image, then one forward pass per image batch
-        int c = images.Max(im => im.Channels), plane = images[0].Width * images[0].Height;
-        var pixels = new byte[images.Count * c * plane];
-        for (int i = 0; i < images.Count; i++)
-            for (int ch = 0; ch < c; ch++)
-                for (int p = 0; p < plane; p++)
-                    pixels[(i * c + ch) * plane + p] = images[i].Pixels[p * images[i].Channels + (images[i].Channels == 1 ? 0 : ch)];
-        var all = new ImageSet(Classes, c, images[0].Height, images[0].Width, pixels, new int[images.Count]);
-        Builder.Validate(all, "input images");
-        var host = new float[images.Count * Builder.SampleSize];
-        Builder.Fill(all, Enumerable.Range(0, images.Count).ToArray(), host, new int[images.Count]);
-        using var x = Model.Accelerator.FromHost(host, [images.Count, .. Model.InputShape]);
-        var logits = Model.Forward(x, training: false).ToArray();
-        int k = Model.Classes;
-        for (int i = 0; i < images.Count; i++)
-        {
-            var row = logits.AsSpan(i * k, k);
-            float max = row[Metrics.ArgMax(row)];
-            var p = new float[k];
-            double sum = 0;
-            for (int j = 0; j < k; j++) { p[j] = MathF.Exp(row[j] - max); sum += p[j]; }
-            for (int j = 0; j < k; j++) p[j] = (float)(p[j] / sum);
-            results[i] = p;
+            int n = Math.Min(chunk, images.Count - start);
+            for (int i = 0; i < n; i++) Transform.Apply(images[start + i], input.AsSpan(i * size, size), new Rng(1));
+            var z = Network.Forward(input.AsSpan(0, n * size), n, training: false);
+            Network.OutputDevice.CopyToHost(z, logits.AsSpan(0, n * k));
+            for (int i = 0; i < n; i++)
+            {
+                var row = logits.AsSpan(i * k, k);
+                float max = row[Metrics.ArgMax(row)];
+                var p = new float[k];
+                double sum = 0;
+                for (int j = 0; j < k; j++) { p[j] = MathF.Exp(row[j] - max); sum += p[j]; }
+                for (int j = 0; j < k; j++) p[j] = (float)(p[j] / sum);
+                results[start + i] = p;
+            }
         }
         return results;
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose() => Network.Dispose();
 }

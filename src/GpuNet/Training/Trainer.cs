@@ -9,7 +9,7 @@ using GpuNet.Runtime;
 namespace GpuNet.Training;
 
 public sealed record TrainResult(string RunDirectory, double BestValidationAccuracy, int BestEpoch, EvaluationResult? Test,
-    long PeakDeviceBytes, long PeakRssBytes, IReadOnlyList<EpochMetrics> History, int SkippedImages);
+    long[] PeakDeviceBytes, long PeakRssBytes, IReadOnlyList<EpochMetrics> History, int SkippedImages);
 
 /// <summary>
 /// The training job: image folder in, run folder out (metrics.csv, plot.svg, last.ckpt, best.ckpt, skipped.txt).
@@ -52,55 +52,69 @@ public sealed class Trainer
         Directory.CreateDirectory(runDir);
         CheckpointFile? resumeFrom = resume ? Checkpoint.Read(Path.Combine(runDir, LastCheckpoint)) : null;
 
-        using var acc = Devices.Open(o.Device);
-        obs.Message($"device: {acc.Name} ({acc.Description})");
+        // ---- devices, data
+        using var net = CreateNetwork(modelName, o, obs);
+        var data = TrainingData.Open(o, obs);
+        var classes = data.Classes;
+        if (resumeFrom is not null && resumeFrom.GetJson<string[]>("classes") is { } saved && !saved.SequenceEqual(classes))
+            throw new CheckpointException($"{resumeFrom.Path}: the run was trained on classes {string.Join(", ", saved)}, {o.Data} has {string.Join(", ", classes)}");
+        net.Build(classes.Length);
+        var model = net.Network;
 
-        // ---- data
-        string trainDir = Path.Combine(o.Data, "train"), testDir = Path.Combine(o.Data, "test");
-        if (!Directory.Exists(o.Data)) throw new DataException($"{o.Data}: data folder does not exist (data-scripts/mnist.sh DIR makes the MNIST one)");
-        if (!Directory.Exists(trainDir)) throw new DataException($"{o.Data}: no train folder; expected {trainDir}/<class>/<image>.png and {testDir}/<class>/<image>.png");
-        var skipped = new List<string>();
-        var all = ImageFolder.Load(trainDir, null, o.Strict, skipped, (d, t) => obs.Loading("train images", d, t));
-        ImageSet? test = Directory.Exists(testDir) ? ImageFolder.Load(testDir, all.Classes, o.Strict, skipped, (d, t) => obs.Loading("test images", d, t)) : null;
-        if (skipped.Count > 0)
-        {
-            AtomicFile.WriteAllText(Path.Combine(runDir, "skipped.txt"), string.Join("\n", skipped) + "\n");
-            obs.Warning($"skipped {skipped.Count} unreadable image{(skipped.Count == 1 ? "" : "s")} (listed in {Path.Combine(runDir, "skipped.txt")}); first: {skipped[0]}");
-        }
-        var (trainSet, valSet) = Split(all, o);
-        obs.Message($"data: {trainSet.Count} training, {valSet.Count} validation, {test?.Count ?? 0} test images, {all.Classes.Length} classes, {all.Width}x{all.Height}x{all.Channels}");
-
-        // ---- model, normalisation, optimiser
-        using var model = ModelZoo.Create(modelName, acc, all.Classes.Length);
+        // ---- transforms and normalisation (training statistics, kept in the checkpoint)
+        var (trainSpec, evalSpec) = ModelZoo.DefaultTransforms(modelName);
+        trainSpec = o.TrainTransform ?? trainSpec; evalSpec = o.EvalTransform ?? evalSpec;
+        var trainSteps = Transform.ParseSteps(trainSpec);
+        var evalSteps = Transform.ParseSteps(evalSpec);
+        if (evalSteps.Any(st => st.IsRandom)) throw new ArgumentException($"--eval-transform '{evalSpec}' has random steps; evaluation must be deterministic");
         float[] mean, std;
+        ColorPca? lighting = null;
         if (resumeFrom is null)
         {
-            var stats = trainSet.ChannelStatistics();
-            (mean, std) = model.InputShape[0] == all.Channels ? stats
-                : model.InputShape[0] == 1 ? ([stats.Mean.Average()], [stats.Std.Average()])
-                : (Enumerable.Repeat(stats.Mean[0], model.InputShape[0]).ToArray(), Enumerable.Repeat(stats.Std[0], model.InputShape[0]).ToArray());
+            var sample = data.Cached ? data.Train.Readable().Select(i => data.Train.Get(i)!) : data.Sample(1000);
+            (mean, std) = ChannelStatistics.Of(sample, model.InputShape[0]);
+            if (trainSteps.Any(st => st is PcaColor) && model.InputShape[0] == 3) lighting = ColorPca.Fit(data.Sample(500));
         }
-        else (mean, std) = (resumeFrom.GetJson<float[]>("mean"), resumeFrom.GetJson<float[]>("std"));
-        var builder = new BatchBuilder(model.InputShape, mean, std);
-        builder.Validate(trainSet, trainDir);
-        if (test is not null) builder.Validate(test, testDir);
+        else
+        {
+            (mean, std) = (resumeFrom.GetJson<float[]>("mean"), resumeFrom.GetJson<float[]>("std"));
+            if (resumeFrom.Metadata.ContainsKey("color_pca")) lighting = resumeFrom.GetJson<ColorPca>("color_pca");
+        }
+        var trainTf = new Transform(trainSteps, model.InputShape, mean, std, lighting);
+        var evalTf = new Transform(evalSteps, model.InputShape, mean, std);
+        var testTf = o.TenCrop ? new Transform(Transform.ParseSteps(ModelZoo.TenCropOf(evalSpec)), model.InputShape, mean, std) : evalTf;
+        if (o.TenCrop && !testTf.Steps.Any(st => st is TenCrop))
+            throw new ArgumentException($"--ten-crop needs a center-crop step in the evaluation transform, and '{evalSpec}' has none");
+        var trainLoader = new BatchLoader(data.Train, trainTf, o.Batch, o.Workers, o.Prefetch, o.Seed);
+        var valLoader = new BatchLoader(data.Validation, evalTf, o.Batch, o.Workers, o.Prefetch, o.Seed);
+        obs.Message($"data: {data.Splits.Layout}; {data.Train.Count} training, {data.Validation.Count} validation, {data.Test?.Count ?? 0} test images, {classes.Length} classes");
+        obs.Message($"transforms: train [{(trainSpec == "" ? "as is" : trainSpec)}], eval [{(evalSpec == "" ? "as is" : evalSpec)}]{(o.TenCrop ? ", test with ten crops" : "")}; " +
+            $"{trainLoader.Workers} loader threads, {o.Prefetch} batches ahead");
+        int skippedReported = 0;
+        void ReportSkipped()
+        {
+            int before = skippedReported;
+            if (data.WriteSkipped(runDir) is int count && count > before)
+            {
+                obs.Warning($"skipped {count} unreadable image{(count == 1 ? "" : "s")} (listed in {Path.Combine(runDir, "skipped.txt")}); first: {data.Bad.Messages[0]}");
+                skippedReported = count;
+            }
+        }
+        ReportSkipped();
 
         var rng = new Rng(o.Seed);
-        using var loss = new Loss(acc, lossKind);
+        using var loss = new Loss(model.OutputDevice, lossKind);
         var history = new List<EpochMetrics>();
         int startEpoch = 0, bestEpoch = 0;
         double bestVal = double.NegativeInfinity;
         if (resumeFrom is null)
         {
-            Initializer.Apply(model, scheme, rng);
+            net.Initialize(scheme, rng);
             File.Delete(Path.Combine(runDir, MetricsFile));
         }
         else
         {
-            Checkpoint.LoadParameters(model, resumeFrom);
-            foreach (var (key, t) in optimizer.StateTensors(model.Parameters))
-                t.CopyFrom(resumeFrom.Tensors.TryGetValue("optimizer/" + key, out var s) ? s.Data
-                    : throw new CheckpointException($"{resumeFrom.Path}: optimizer state '{key}' is missing"));
+            Checkpoint.LoadNetwork(model, resumeFrom, optimizer);
             rng.State = resumeFrom.GetJson<ulong[]>("rng");
             optimizer.StepCount = int.Parse(resumeFrom.Get("optimizer_step"));
             optimizer.LearningRate = float.Parse(resumeFrom.Get("learning_rate"), System.Globalization.CultureInfo.InvariantCulture);
@@ -115,98 +129,144 @@ public sealed class Trainer
         }
         obs.Message($"model: {modelName}, {model.ParameterCount:N0} parameters; optimizer {o.Optimizer} lr {optimizer.LearningRate:G3}, batch {o.Batch}, schedule {schedule}");
 
-        Dictionary<string, string> Meta(int epoch) => new()
+        Dictionary<string, string> Meta(int epoch)
         {
-            ["model"] = modelName,
-            ["classes"] = JsonSerializer.Serialize(all.Classes),
-            ["input_shape"] = JsonSerializer.Serialize(model.InputShape),
-            ["mean"] = JsonSerializer.Serialize(mean),
-            ["std"] = JsonSerializer.Serialize(std),
-            ["options"] = JsonSerializer.Serialize(o),
-            ["epoch"] = epoch.ToString(),
-            ["step"] = model.Step.ToString(),
-            ["rng"] = JsonSerializer.Serialize(rng.State),
-            ["optimizer"] = optimizer.Name,
-            ["optimizer_step"] = optimizer.StepCount.ToString(),
-            ["learning_rate"] = optimizer.LearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            ["best_val_accuracy"] = bestVal.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            ["best_epoch"] = bestEpoch.ToString(),
-            ["schedule_best"] = schedule.Best.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-            ["schedule_stale"] = schedule.Stale.ToString(),
-        };
-        IEnumerable<(string, Tensor)> StateTensors() =>
-            model.Parameters.Select(p => (p.Name, p.Data)).Concat(optimizer.StateTensors(model.Parameters).Select(s => ("optimizer/" + s.Key, s.Tensor)));
+            var meta = new Dictionary<string, string>
+            {
+                ["model"] = modelName,
+                ["classes"] = JsonSerializer.Serialize(classes),
+                ["input_shape"] = JsonSerializer.Serialize(model.InputShape),
+                ["mean"] = JsonSerializer.Serialize(mean),
+                ["std"] = JsonSerializer.Serialize(std),
+                ["eval_transform"] = evalSpec,
+                ["options"] = JsonSerializer.Serialize(o),
+                ["epoch"] = epoch.ToString(),
+                ["step"] = model.Step.ToString(),
+                ["rng"] = JsonSerializer.Serialize(rng.State),
+                ["optimizer"] = optimizer.Name,
+                ["optimizer_step"] = optimizer.StepCount.ToString(),
+                ["learning_rate"] = optimizer.LearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                ["best_val_accuracy"] = bestVal.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                ["best_epoch"] = bestEpoch.ToString(),
+                ["schedule_best"] = schedule.Best.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+                ["schedule_stale"] = schedule.Stale.ToString(),
+            };
+            if (lighting is not null) meta["color_pca"] = JsonSerializer.Serialize(lighting);
+            return meta;
+        }
 
         // ---- epochs
-        int batch = o.Batch, k = model.Classes;
-        using var x = acc.Allocate([batch, .. model.InputShape]);
-        var host = new float[batch * builder.SampleSize];
-        var labels = new int[batch];
-        var logits = new float[batch * k];
-        var order = Enumerable.Range(0, trainSet.Count).ToArray();
-        int batches = (trainSet.Count + batch - 1) / batch;
+        int k = model.Classes;
+        var logits = new float[o.Batch * k];
+        var order = data.Train.Readable();
+        int batches = (order.Length + o.Batch - 1) / o.Batch;
         for (int epoch = startEpoch + 1; epoch <= o.Epochs; epoch++)
         {
-            // a fresh permutation of the identity: the order depends on the RNG state alone, so a resumed run matches
-            for (int i = 0; i < order.Length; i++) order[i] = i;
+            // a fresh permutation of the readable images: the order depends on the RNG state alone, so a resumed run matches
+            order = data.Train.Readable();
             rng.Shuffle(order);
+            batches = (order.Length + o.Batch - 1) / o.Batch;
             obs.EpochStarted(epoch, o.Epochs, batches);
             var clock = Stopwatch.StartNew();
             double lossSum = 0; long correct = 0, seen = 0;
-            for (int b = 0; b < batches; b++)
+            int b = 0;
+            foreach (var bt in trainLoader.Run(order, epoch, ct: ct))
             {
-                ct.ThrowIfCancellationRequested();
-                int start = b * batch, n = Math.Min(batch, trainSet.Count - start);
-                builder.Fill(trainSet, order.AsSpan(start, n), host, labels);
-                var xb = n == batch ? x : x.Slice(0, [n, .. model.InputShape]);
-                xb.CopyFrom(host.AsSpan(0, n * builder.SampleSize));
+                int n = bt.Count;
+                b++;
                 model.Step++;
-                var z = model.Forward(xb, training: true);
-                float l = loss.Forward(z, labels.AsSpan(0, n));
-                acc.CopyToHost(z, logits);
+                var z = model.Forward(bt.Input.AsSpan(0, n * trainTf.SampleSize), n, training: true);
+                var labels = bt.Labels.AsSpan(0, n);
+                float l = loss.Forward(z, labels);
+                model.OutputDevice.CopyToHost(z, logits);
                 for (int i = 0; i < n; i++) if (Metrics.ArgMax(logits.AsSpan(i * k, k)) == labels[i]) correct++;
                 model.Backward(loss.Backward());
                 optimizer.Step(model.Parameters);
                 if (!float.IsFinite(l))
-                    throw new InvalidOperationException($"training diverged at epoch {epoch}, batch {b + 1}: loss is {l}; lower --lr (now {optimizer.LearningRate:G3})");
+                    throw new InvalidOperationException($"training diverged at epoch {epoch}, batch {b}: loss is {l}; lower --lr (now {optimizer.LearningRate:G3})");
                 lossSum += l * n; seen += n;
-                obs.BatchCompleted(epoch, b + 1, batches, lossSum / seen, seen / clock.Elapsed.TotalSeconds);
+                obs.BatchCompleted(epoch, b, batches, lossSum / seen, seen / clock.Elapsed.TotalSeconds);
             }
-            double seconds = clock.Elapsed.TotalSeconds;
-            var val = valSet.Count > 0 ? Evaluator.Evaluate(model, valSet, builder, batch, loss) : null;
+            double seconds = clock.Elapsed.TotalSeconds, waited = trainLoader.Waited.TotalSeconds;
+            if (seen == 0) throw new DataException($"{data.Train.Files.Directory}: no training image could be read (first: {data.Bad.Messages.FirstOrDefault()})");
+            var val = data.Validation.Count > 0 ? Evaluator.Evaluate(model, valLoader, data.Validation.Readable(), loss) : null;
+            ReportSkipped();
             double valAcc = val?.Accuracy ?? correct / (double)seen;
             bool best = valAcc > bestVal;
             var m = new EpochMetrics(epoch, lossSum / seen, correct / (double)seen, val?.Loss ?? double.NaN, val?.Accuracy ?? double.NaN,
-                optimizer.LearningRate, seconds, seen / seconds);
+                optimizer.LearningRate, seconds, seen / seconds, waited);
             history.Add(m);
             if (best) { bestVal = valAcc; bestEpoch = epoch; }
             optimizer.LearningRate = schedule.Next(optimizer.LearningRate, epoch, valAcc);
             Metrics.WriteCsv(Path.Combine(runDir, MetricsFile), history);
             AtomicFile.WriteAllText(Path.Combine(runDir, PlotFile), Metrics.Svg(history, $"{modelName} on {Path.GetFileName(Path.GetFullPath(o.Data).TrimEnd('/'))}"));
-            Checkpoint.Save(Path.Combine(runDir, LastCheckpoint), Meta(epoch), StateTensors());
+            Checkpoint.Save(Path.Combine(runDir, LastCheckpoint), Meta(epoch), Checkpoint.NetworkTensors(model, optimizer));
             if (best) File.Copy(Path.Combine(runDir, LastCheckpoint), Path.Combine(runDir, BestCheckpoint), overwrite: true);
             obs.EpochCompleted(m, best);
         }
 
         // ---- test the best checkpoint
         EvaluationResult? testResult = null;
-        if (test is not null && File.Exists(Path.Combine(runDir, BestCheckpoint)))
+        if (data.Test is not null && File.Exists(Path.Combine(runDir, BestCheckpoint)))
         {
-            Checkpoint.LoadParameters(model, Checkpoint.Read(Path.Combine(runDir, BestCheckpoint)));
-            testResult = Evaluator.Evaluate(model, test, builder, batch, loss);
+            Checkpoint.LoadNetwork(model, Checkpoint.Read(Path.Combine(runDir, BestCheckpoint)));
+            var testLoader = new BatchLoader(data.Test, testTf, o.Batch, o.Workers, o.Prefetch, o.Seed);
+            testResult = Evaluator.Evaluate(model, testLoader, data.Test.Readable(), loss, o.TenCrop ? TenCrop.Views : 1);
+            ReportSkipped();
         }
         long rss = Process.GetCurrentProcess().PeakWorkingSet64;
-        return new TrainResult(runDir, bestVal, bestEpoch, testResult, acc.PeakBytes, rss, history, skipped.Count);
+        return new TrainResult(runDir, bestVal, bestEpoch, testResult, model.Devices.Select(d => d.PeakBytes).ToArray(), rss, history, data.Bad.Count);
     }
 
-    private static (ImageSet Train, ImageSet Validation) Split(ImageSet all, TrainOptions o)
+    /// <summary>Opens the devices at once (a bad device name fails before any data is read); builds the network later.</summary>
+    internal static NetworkBuilder CreateNetwork(string modelName, TrainOptions o, ITrainingObserver obs) => new(modelName, o.Device, o.Devices, obs);
+}
+
+/// <summary>
+/// The devices of a run and, once the class count is known, the network on them: a <see cref="Model"/> on one device,
+/// or the <see cref="TwoTowerAlexNet"/> on two. Disposes both.
+/// </summary>
+public sealed class NetworkBuilder : IDisposable
+{
+    private readonly Accelerator[] _devices;
+    private readonly string _model;
+    private INetwork? _network;
+
+    public NetworkBuilder(string model, string device, string? devices, ITrainingObserver obs)
     {
-        var idx = Enumerable.Range(0, all.Count).ToArray();
-        new Rng(o.Seed ^ 0x5EEDF00DUL).Shuffle(idx);
-        int nVal = (int)Math.Round(all.Count * o.ValidationFraction);
-        var val = idx.Take(nVal);
-        var train = idx.Skip(nVal);
-        if (o.Limit > 0) { train = train.Take(o.Limit); val = val.Take(Math.Max(1, (int)Math.Ceiling(o.Limit * o.ValidationFraction))); }
-        return (all.Subset(train.Order().ToArray()), all.Subset(val.Order().ToArray()));
+        _model = ModelZoo.Canonical(model);
+        if (devices is null) _devices = [GpuNet.Runtime.Devices.Open(device)];
+        else
+        {
+            if (_model == "lenet5") throw new ArgumentException("--devices splits AlexNet's two towers; use --model alexnet or alexnet-small");
+            var (a, b) = GpuNet.Runtime.Devices.OpenPair(devices);
+            _devices = [a, b];
+        }
+        foreach (var d in _devices) obs.Message($"device: {d.Name} ({d.Description})");
+    }
+
+    public INetwork Network => _network ?? throw new InvalidOperationException("Build the network first");
+
+    public void Build(int classes) =>
+        _network = _devices.Length == 1 ? ModelZoo.Create(_model, _devices[0], classes) : new TwoTowerAlexNet(_model, _devices[0], _devices[1], classes);
+
+    /// <summary>
+    /// Initial weights. A split network gets exactly the weights of the single-device model with the same seed
+    /// (initialised on the host, then its row blocks copied to the towers).
+    /// </summary>
+    public void Initialize(InitScheme scheme, Rng rng)
+    {
+        if (Network is Model m) { Initializer.Apply(m, scheme, rng); return; }
+        var split = (TwoTowerAlexNet)Network;
+        using var host = new GpuNet.Runtime.Cpu.CpuAccelerator();
+        using var single = ModelZoo.Create(_model, host, split.Classes);
+        Initializer.Apply(single, scheme, rng);
+        split.LoadFrom(single);
+    }
+
+    public void Dispose()
+    {
+        _network?.Dispose();
+        foreach (var d in _devices) d.Dispose();
     }
 }

@@ -62,7 +62,7 @@ public sealed class IdxAndFolderTests : IDisposable
         Assert.Equal([0, 1, 1], set.Labels);
         Assert.Equal(30, set.ImageAt(0)[0]);
         Assert.Equal(3, skipped.Count);
-        Assert.Contains(skipped, s => s.Contains("notes.txt") && s.Contains("not a PNG"));
+        Assert.Contains(skipped, s => s.Contains("notes.txt") && s.Contains("not a JPEG or PNG"));
         Assert.Contains(skipped, s => s.Contains("cut.png") && s.Contains("truncated"));
         Assert.Contains(skipped, s => s.Contains("big.png") && s.Contains("6x6"));
 
@@ -85,16 +85,14 @@ public sealed class IdxAndFolderTests : IDisposable
     }
 
     [Fact]
-    public void Batches_are_padded_and_normalised()
+    public void Smaller_images_are_centred_on_a_black_border_and_normalised()
     {
-        var set = new ImageSet(["x"], 1, 2, 2, [0, 255, 51, 102], [0]);
-        var b = new BatchBuilder([1, 4, 4], [0.5f], [0.25f]);
-        var dst = new float[16]; var labels = new int[1];
-        b.Fill(set, [0], dst, labels);
+        var tf = new Transform([], [1, 4, 4], [0.5f], [0.25f]);
+        var dst = new float[16];
+        tf.Apply(new Image(2, 2, 1, [0, 255, 51, 102]), dst, new Rng(1));
         float pad = (0 - 0.5f) / 0.25f;
         Assert.Equal(pad, dst[0]);
         Assert.Equal((1f - 0.5f) / 0.25f, dst[6], 1e-6);       // (1, 2) holds pixel 255
         Assert.Equal((0.2f - 0.5f) / 0.25f, dst[9], 1e-6);     // (2, 1) holds pixel 51
-        Assert.Throws<DataException>(() => b.Validate(new ImageSet(["x"], 1, 3, 3, new byte[9], [0]), "odd"));
     }
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace GpuNet.Runtime.OpenCL;
@@ -11,18 +10,7 @@ internal static unsafe partial class OpenClApi
 {
     private const string Lib = "OpenCL";
 
-    static OpenClApi() => NativeLibrary.SetDllImportResolver(typeof(OpenClApi).Assembly, Resolve);
-
-    private static nint _handle;
-
-    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
-    {
-        if (name != Lib) return 0;
-        if (_handle != 0) return _handle;
-        foreach (var candidate in new[] { "libOpenCL.so.1", "libOpenCL.so", "OpenCL" })
-            if (NativeLibrary.TryLoad(candidate, assembly, path, out _handle)) return _handle;
-        return 0;
-    }
+    static OpenClApi() => NativeLibraries.EnsureRegistered();
 
     /// <summary>True when an OpenCL ICD loader can be loaded at all.</summary>
     public static bool LoaderPresent

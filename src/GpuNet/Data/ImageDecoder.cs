@@ -1,0 +1,69 @@
+namespace GpuNet.Data;
+
+/// <summary>
+/// Decodes an image file by its content, not its extension: PNG by its signature (managed codec), JPEG by its
+/// start-of-image marker (TurboJPEG). Anything else, an empty file, or text renamed .jpg, is refused naming the file.
+/// </summary>
+public static class ImageDecoder
+{
+    /// <summary>Default decompression-bomb guard: 100 megapixels (ILSVRC-2012's largest photo has about 12).</summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
+    public enum Format { Unknown, Png, Jpeg }
+
+    public static Format Sniff(ReadOnlySpan<byte> bytes) =>
+        Png.HasSignature(bytes) ? Format.Png : TurboJpeg.HasSignature(bytes) ? Format.Jpeg : Format.Unknown;
+
+    /// <summary>Reads and decodes <paramref name="path"/>; IO failures become <see cref="DataException"/>s naming it.</summary>
+    public static Image Read(string path, long maxPixels = DefaultMaxPixels)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataException($"{path}: cannot read ({e.Message})", e);
+        }
+        return Decode(bytes, path, maxPixels);
+    }
+
+    public static Image Decode(byte[] bytes, string name, long maxPixels = DefaultMaxPixels) => Sniff(bytes) switch
+    {
+        Format.Png => Png.Decode(bytes, name, maxPixels),
+        Format.Jpeg => TurboJpeg.Decode(bytes, name, maxPixels),
+        _ when bytes.Length == 0 => throw new DataException($"{name}: empty file, expected a JPEG or PNG image"),
+        _ => throw new DataException($"{name}: not a JPEG or PNG image (starts with {Describe(bytes)})"),
+    };
+
+    /// <summary>Decoded size in bytes (width × height × channels) read from the file's header, or null if unreadable.</summary>
+    public static long? TryReadSize(string path)
+    {
+        try
+        {
+            using var fs = File.OpenRead(path);
+            var head = new byte[(int)Math.Min(fs.Length, 1 << 16)];
+            fs.ReadExactly(head);
+            switch (Sniff(head))
+            {
+                case Format.Png when head.Length >= 26:
+                    long w = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(16)), h = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(head.AsSpan(20));
+                    return w * h * (head[25] is 0 or 4 ? 1 : 3);
+                case Format.Jpeg when TurboJpeg.IsAvailable:
+                    // the frame header usually sits in the first 64 KiB; big EXIF blocks push it further
+                    (int jw, int jh, bool gray) = (0, 0, false);
+                    try { (jw, jh, gray) = TurboJpeg.ReadHeader(head, path); }
+                    catch (DataException) when (head.Length < fs.Length) { (jw, jh, gray) = TurboJpeg.ReadHeader(File.ReadAllBytes(path), path); }
+                    return (long)jw * jh * (gray ? 1 : 3);
+                default: return null;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DataException) { return null; }
+    }
+
+    private static string Describe(ReadOnlySpan<byte> bytes)
+    {
+        var head = bytes[..Math.Min(8, bytes.Length)];
+        bool text = true;
+        foreach (byte b in head) text &= b is >= 0x20 and < 0x7F or (byte)'\n' or (byte)'\r' or (byte)'\t';
+        return text ? $"text \"{System.Text.Encoding.ASCII.GetString(head).ReplaceLineEndings(" ")}\"" : $"bytes {Convert.ToHexString(head)}";
+    }
+}

@@ -1,0 +1,32 @@
+using GpuNet.Layers;
+using GpuNet.Runtime;
+
+namespace GpuNet.Models;
+
+/// <summary>
+/// What training, evaluation and checkpoints need of a network, whether it sits on one device (<see cref="Model"/>)
+/// or is split across two (<see cref="TwoTowerAlexNet"/>). Input comes from the host; logits live on
+/// <see cref="OutputDevice"/>. Checkpoints always use the single-device layout (<see cref="Layout"/>), so a split run's
+/// checkpoint loads into a single-device model and the other way round.
+/// </summary>
+public interface INetwork : IDisposable
+{
+    string Name { get; }
+    int Classes { get; }
+    int[] InputShape { get; }
+    /// <summary>Global step, passed to layers that draw random numbers (dropout).</summary>
+    long Step { get; set; }
+    IEnumerable<Parameter> Parameters { get; }
+    long ParameterCount { get; }
+    IReadOnlyList<Accelerator> Devices { get; }
+    Accelerator OutputDevice { get; }
+
+    /// <summary>x: (n, …InputShape) on the host → logits (n, Classes) on <see cref="OutputDevice"/>.</summary>
+    Tensor Forward(ReadOnlySpan<float> input, int n, bool training);
+
+    /// <summary>dlogits (n, Classes) on <see cref="OutputDevice"/> → every parameter's Grad.</summary>
+    void Backward(Tensor dlogits);
+
+    /// <summary>Where parameter <paramref name="p"/> sits in the single-device model: its name there, that tensor's shape, and the offset of p's elements in it.</summary>
+    (string Name, int[] Shape, long Offset) Layout(Parameter p);
+}
