@@ -11,17 +11,19 @@ internal static class TrainCommand
     public static Command Create()
     {
         var d = new TrainOptions();
+        var a = TrainOptions.ForModel("alexnet");
+        string ByModel<T>(T lenet, T alexnet) => $"default: {lenet} for lenet5, {alexnet} for alexnet and alexnet-small";
         var model = new Option<string>("--model", "-m") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => d.Model };
         var data = new Option<string?>("--data") { Description = "Image folder: DIR/train/<class>/* (optional DIR/val, DIR/test), or DIR/<class>/* split by --split; JPEG or PNG, any size" };
-        var epochs = new Option<int?>("--epochs", "-e") { Description = $"Total epochs (default {d.Epochs}); with --resume, the new total" };
+        var epochs = new Option<int?>("--epochs", "-e") { Description = $"Total epochs ({ByModel(d.Epochs, a.Epochs)}); with --resume, the new total" };
         var batch = Common.Batch(d.Batch);
         var optimizer = new Option<string>("--optimizer") { Description = $"Optimizer: {string.Join(", ", Optimizer.Names)}", DefaultValueFactory = _ => d.Optimizer };
-        var lr = new Option<float>("--lr") { Description = "Initial learning rate", DefaultValueFactory = _ => d.LearningRate };
+        var lr = new Option<float?>("--lr") { Description = $"Initial learning rate ({ByModel(d.LearningRate, a.LearningRate)})" };
         var momentum = new Option<float>("--momentum") { Description = "Momentum coefficient (momentum optimizer)", DefaultValueFactory = _ => d.Momentum };
         var wd = new Option<float>("--weight-decay") { Description = "L2 weight decay on weights (not biases)", DefaultValueFactory = _ => 0f };
         var l1 = new Option<float>("--l1") { Description = "L1 penalty on weights", DefaultValueFactory = _ => 0f };
-        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step:EPOCHS:GAMMA, plateau[:PATIENCE] (divide by 10 when validation stalls)", DefaultValueFactory = _ => d.Schedule };
-        var init = new Option<string>("--init") { Description = "Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet", DefaultValueFactory = _ => d.Init };
+        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step:EPOCHS:GAMMA, plateau[:PATIENCE] (divide by 10 when validation stalls) ({ByModel(d.Schedule, a.Schedule)})" };
+        var init = new Option<string?>("--init") { Description = $"Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet ({ByModel(d.Init, a.Init)})" };
         var loss = new Option<string>("--loss") { Description = "Loss: cross-entropy, mse, mae, bce, hinge", DefaultValueFactory = _ => d.Loss };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation, validation split, shuffling and dropout", DefaultValueFactory = _ => d.Seed };
         var val = new Option<double>("--validation") { Description = "Fraction of train/ held out for validation", DefaultValueFactory = _ => d.ValidationFraction };
@@ -60,11 +62,12 @@ internal static class TrainCommand
             {
                 string dataDir = r.GetValue(data) ?? throw new ArgumentException("--data is required (a folder with train/<class>/*.png), unless --resume is given");
                 string name = ModelZoo.Canonical(r.GetValue(model)!);
+                var m = TrainOptions.ForModel(name);
                 o = new TrainOptions
                 {
-                    Model = name, Data = dataDir, Epochs = r.GetValue(epochs) ?? d.Epochs, Batch = r.GetValue(batch),
-                    Optimizer = r.GetValue(optimizer)!, LearningRate = r.GetValue(lr), Momentum = r.GetValue(momentum),
-                    WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule)!, Init = r.GetValue(init)!,
+                    Model = name, Data = dataDir, Epochs = r.GetValue(epochs) ?? m.Epochs, Batch = r.GetValue(batch),
+                    Optimizer = r.GetValue(optimizer)!, LearningRate = r.GetValue(lr) ?? m.LearningRate, Momentum = r.GetValue(momentum),
+                    WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule) ?? m.Schedule, Init = r.GetValue(init) ?? m.Init,
                     Loss = r.GetValue(loss)!, Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val), Limit = r.GetValue(limit),
                     Strict = r.GetValue(strict), Device = r.GetValue(device)!, Devices = r.GetValue(devices),
                     TrainTransform = r.GetValue(trainTf), EvalTransform = r.GetValue(evalTf), TenCrop = r.GetValue(tenCrop),
