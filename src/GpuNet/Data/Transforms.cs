@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace GpuNet.Data;
@@ -232,7 +233,7 @@ public sealed class Transform
     [ThreadStatic] private static byte[]? _gray;
 
     /// <summary>Resamples the frame's window (already the input size) into normalised planar floats.</summary>
-    public void Render(in Frame f, Span<float> dst)
+    public unsafe void Render(in Frame f, Span<float> dst)
     {
         var src = f.Source;
         int sc = src.Channels;
@@ -250,95 +251,175 @@ public sealed class Transform
         for (int c = 0; c < Channels; c++) { scale[c] = _scale[c]; offset[c] = _offset[c] + (Channels == 3 ? shift[c] / Std[c] : 0); }
         int plane = Height * Width;
 
-        if (f.ScaledWidth == src.Width && f.ScaledHeight == src.Height)
+        fixed (byte* src0 = pixels)
+        fixed (float* d0 = dst)
         {
-            // no resize: a (possibly mirrored, possibly padded) copy through the normalisation
-            for (int c = 0; c < Channels; c++)
+            if (f.ScaledWidth == src.Width && f.ScaledHeight == src.Height)
             {
-                int ch = Math.Min(c, sc - 1);
-                var outPlane = dst.Slice(c * plane, plane);
-                for (int y = 0; y < Height; y++)
+                // no resize: a (possibly mirrored, possibly padded) copy through the normalisation
+                int xa = Math.Clamp(f.Flip ? f.X + Width - src.Width : -f.X, 0, Width);   // first output column inside the image
+                int xb = Math.Clamp(f.Flip ? f.X + Width : src.Width - f.X, 0, Width);     // one past the last
+                for (int c = 0; c < Channels; c++)
                 {
-                    int sy = f.Y + y;
-                    var row = outPlane.Slice(y * Width, Width);
-                    if ((uint)sy >= (uint)src.Height) { row.Fill(offset[c]); continue; }
-                    int rowStart = sy * src.Width;
-                    for (int x = 0; x < Width; x++)
+                    int ch = Math.Min(c, sc - 1);
+                    float k = scale[c], b = offset[c];
+                    for (int y = 0; y < Height; y++)
                     {
-                        int sx = f.X + (f.Flip ? Width - 1 - x : x);
-                        row[x] = (uint)sx < (uint)src.Width ? pixels[(rowStart + sx) * sc + ch] * scale[c] + offset[c] : offset[c];
+                        float* o = d0 + c * plane + y * Width;
+                        int sy = f.Y + y;
+                        if ((uint)sy >= (uint)src.Height || xa >= xb) { new Span<float>(o, Width).Fill(b); continue; }
+                        for (int x = 0; x < xa; x++) o[x] = b;
+                        for (int x = xb; x < Width; x++) o[x] = b;
+                        byte* row = src0 + (long)sy * src.Width * sc + ch;
+                        if (f.Flip) { int top = f.X + Width - 1; for (int x = xa; x < xb; x++) o[x] = row[(top - x) * sc] * k + b; }
+                        else { for (int x = xa; x < xb; x++) o[x] = row[(f.X + x) * sc] * k + b; }
                     }
                 }
+                return;
             }
-            return;
-        }
 
-        // separable resampling of just the window: taps per output column and row, horizontal pass over the source rows
-        // the window needs, then the vertical pass into the output
-        var xs = Taps(f.X, Width, f.ScaledWidth, src.Width, f.Flip);
-        var ys = Taps(f.Y, Height, f.ScaledHeight, src.Height, false);
-        int y0 = int.MaxValue, y1 = -1;
-        for (int y = 0; y < Height; y++) if (ys.Count[y] > 0) { y0 = Math.Min(y0, ys.Start[y]); y1 = Math.Max(y1, ys.Start[y] + ys.Count[y] - 1); }
-        int rowsNeeded = Math.Max(0, y1 - y0 + 1), rowLen = Width * sc;
-        var tmp = _rows is { Length: var l } && l >= rowsNeeded * rowLen ? _rows : _rows = new float[Math.Max(rowsNeeded * rowLen, 1024)];
-        for (int r = 0; r < rowsNeeded; r++)
-        {
-            int rowStart = (y0 + r) * src.Width * sc;
-            var outRow = tmp.AsSpan(r * rowLen, rowLen);
-            for (int x = 0; x < Width; x++)
+            // separable resampling of just the window. Vertical first: each output row is a weighted sum of a few whole
+            // source rows (floats, vectorised); then horizontal: a few taps per output column, de-interleaved and normalised.
+            var xs = TapTable.For(f.ScaledWidth, src.Width, 0);
+            var ys = TapTable.For(f.ScaledHeight, src.Height, 1);
+            int rowLen = src.Width * sc;
+            // the source rows the window needs, converted to floats once
+            int v0 = Math.Clamp(f.Y, 0, f.ScaledHeight - 1), v1 = Math.Clamp(f.Y + Height - 1, 0, f.ScaledHeight - 1);
+            int y0 = ys.Start[v0], y1 = ys.Start[v1] + ys.Count[v1] - 1, rows = y1 - y0 + 1;
+            int need = rowLen * (rows + 1);
+            var tmp = _rows is { Length: var l } && l >= need ? _rows : _rows = new float[Math.Max(need, 4096)];
+            fixed (float* t0 = tmp)
+            fixed (int* xStart = xs.Start, xCount = xs.Count)
+            fixed (float* xw = xs.Weights)
             {
-                int n = xs.Count[x], s0 = xs.Start[x], w0 = xs.WeightAt[x];
-                for (int c = 0; c < sc; c++)
+                ToFloat(src0 + (long)y0 * rowLen, t0, rows * rowLen);
+                float* s = t0 + rows * rowLen;
+                for (int y = 0; y < Height; y++)
                 {
-                    float acc = 0;
-                    for (int t = 0; t < n; t++) acc += xs.Weights[w0 + t] * pixels[rowStart + (s0 + t) * sc + c];
-                    outRow[x * sc + c] = acc;
-                }
-            }
-        }
-        for (int y = 0; y < Height; y++)
-        {
-            int n = ys.Count[y], r0 = ys.Start[y] - y0, w0 = ys.WeightAt[y];
-            for (int c = 0; c < Channels; c++)
-            {
-                int ch = Math.Min(c, sc - 1);
-                var outRow = dst.Slice(c * plane + y * Width, Width);
-                for (int x = 0; x < Width; x++)
-                {
-                    if (n == 0 || xs.Count[x] == 0) { outRow[x] = offset[c]; continue; }
-                    float acc = 0;
-                    for (int t = 0; t < n; t++) acc += ys.Weights[w0 + t] * tmp[(r0 + t) * rowLen + x * sc + ch];
-                    outRow[x] = acc * scale[c] + offset[c];
+                    int v = f.Y + y;
+                    if ((uint)v >= (uint)f.ScaledHeight)
+                    {
+                        for (int c = 0; c < Channels; c++) new Span<float>(d0 + c * plane + y * Width, Width).Fill(offset[c]);
+                        continue;
+                    }
+                    int n = ys.Count[v], r0 = ys.Start[v] - y0;
+                    WeightedRows(t0 + r0 * rowLen, rowLen, ys.Weights.AsSpan(v * ys.MaxTaps, n), s);
+                    int mt = xs.MaxTaps;
+                    if (sc == 3 && Channels == 3 && xs.Padded)
+                    {
+                        // RGB: the three channels together, a fixed number of (zero-padded) taps per column
+                        float* o0 = d0 + y * Width, o1 = o0 + plane, o2 = o1 + plane;
+                        for (int x = 0; x < Width; x++)
+                        {
+                            int u = f.X + (f.Flip ? Width - 1 - x : x);
+                            if ((uint)u >= (uint)f.ScaledWidth) { o0[x] = offset[0]; o1[x] = offset[1]; o2[x] = offset[2]; continue; }
+                            float* w = xw + u * mt;
+                            float* p = s + xStart[u] * 3;
+                            float a0 = 0, a1 = 0, a2 = 0;
+                            for (int t = 0; t < mt; t++, p += 3) { float wt = w[t]; a0 += wt * p[0]; a1 += wt * p[1]; a2 += wt * p[2]; }
+                            o0[x] = a0 * scale[0] + offset[0]; o1[x] = a1 * scale[1] + offset[1]; o2[x] = a2 * scale[2] + offset[2];
+                        }
+                        continue;
+                    }
+                    for (int c = 0; c < Channels; c++)
+                    {
+                        int ch = Math.Min(c, sc - 1);
+                        float k = scale[c], b = offset[c];
+                        float* o = d0 + c * plane + y * Width;
+                        for (int x = 0; x < Width; x++)
+                        {
+                            int u = f.X + (f.Flip ? Width - 1 - x : x);
+                            if ((uint)u >= (uint)f.ScaledWidth) { o[x] = b; continue; }
+                            int m = xCount[u];
+                            float* w = xw + u * mt;
+                            float* p = s + xStart[u] * sc + ch;
+                            float acc = 0;
+                            for (int t = 0; t < m; t++) acc += w[t] * p[t * sc];
+                            o[x] = acc * k + b;
+                        }
+                    }
                 }
             }
         }
     }
 
-    private readonly record struct TapSet(int[] Start, int[] Count, int[] WeightAt, float[] Weights);
-
-    // Output position i of a window starting at `origin` in a `scaled`-long axis maps to source centre
-    // (u + ½)·src/scaled − ½; triangle weights over a support widened by the shrink factor, clamped at the edges,
-    // normalised. Positions outside [0, scaled) get no taps (black padding).
-    private static TapSet Taps(int origin, int length, int scaled, int srcLength, bool mirror)
+    // dst[i] = Σ_t w[t] · rows[t·stride + i]: one pass over the row, eight lanes at a time
+    private static unsafe void WeightedRows(float* rows, int stride, ReadOnlySpan<float> w, float* dst)
     {
-        double ratio = (double)srcLength / scaled, support = Math.Max(1.0, ratio);
-        int maxTaps = (int)Math.Ceiling(2 * support) + 1;
-        var start = new int[length]; var count = new int[length]; var at = new int[length]; var weights = new float[length * maxTaps];
-        for (int i = 0; i < length; i++)
+        int i = 0, n = w.Length;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 8 <= stride; i += 8)
+            {
+                var acc = Vector256.Load(rows + i) * w[0];
+                for (int t = 1; t < n; t++) acc += Vector256.Load(rows + t * stride + i) * w[t];
+                acc.Store(dst + i);
+            }
+        for (; i < stride; i++)
         {
-            int u = origin + (mirror ? length - 1 - i : i);
-            at[i] = i * maxTaps;
-            if ((uint)u >= (uint)scaled) continue;
-            double centre = (u + 0.5) * ratio - 0.5;
-            int lo = Math.Max(0, (int)Math.Floor(centre - support) + 1), hi = Math.Min(srcLength - 1, (int)Math.Ceiling(centre + support) - 1);
-            if (hi < lo) { lo = hi = Math.Clamp((int)Math.Round(centre), 0, srcLength - 1); }
-            double total = 0;
-            for (int s = lo; s <= hi; s++) total += Math.Max(0, 1 - Math.Abs(s - centre) / support);
-            if (total <= 0) { weights[at[i]] = 1; start[i] = Math.Clamp((int)Math.Round(centre), 0, srcLength - 1); count[i] = 1; continue; }
-            start[i] = lo; count[i] = hi - lo + 1;
-            for (int s = lo; s <= hi; s++) weights[at[i] + s - lo] = (float)(Math.Max(0, 1 - Math.Abs(s - centre) / support) / total);
+            float acc = 0;
+            for (int t = 0; t < n; t++) acc += rows[t * stride + i] * w[t];
+            dst[i] = acc;
         }
-        return new TapSet(start, count, at, weights);
+    }
+
+    private static unsafe void ToFloat(byte* src, float* dst, int n)
+    {
+        int i = 0;
+        if (System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            for (; i + 32 <= n; i += 32)
+            {
+                var b = System.Runtime.Intrinsics.Vector256.Load(src + i);
+                var (lo, hi) = System.Runtime.Intrinsics.Vector256.Widen(b);
+                var (a0, a1) = System.Runtime.Intrinsics.Vector256.Widen(lo);
+                var (a2, a3) = System.Runtime.Intrinsics.Vector256.Widen(hi);
+                System.Runtime.Intrinsics.Vector256.ConvertToSingle(a0).Store(dst + i);
+                System.Runtime.Intrinsics.Vector256.ConvertToSingle(a1).Store(dst + i + 8);
+                System.Runtime.Intrinsics.Vector256.ConvertToSingle(a2).Store(dst + i + 16);
+                System.Runtime.Intrinsics.Vector256.ConvertToSingle(a3).Store(dst + i + 24);
+            }
+        for (; i < n; i++) dst[i] = src[i];
+    }
+
+    /// <summary>
+    /// Triangle-filter taps for every position of a resized axis (scaled ← source), cached per thread and axis: position
+    /// u maps to source centre (u + ½)·src/scaled − ½, with a support widened by the shrink factor, clamped at the edges
+    /// and normalised.
+    /// </summary>
+    private sealed class TapTable
+    {
+        [ThreadStatic] private static TapTable?[]? _cache;
+        public int Scaled, Source, MaxTaps;
+        /// <summary>Every position has exactly MaxTaps taps (zero weights fill), start clamped so they stay inside the source.</summary>
+        public bool Padded;
+        public int[] Start = [], Count = [];
+        public float[] Weights = [];
+
+        public static TapTable For(int scaled, int source, int axis)
+        {
+            _cache ??= new TapTable?[2];
+            if (_cache[axis] is { } t && t.Scaled == scaled && t.Source == source) return t;
+            return _cache[axis] = Build(scaled, source);
+        }
+
+        private static TapTable Build(int scaled, int source)
+        {
+            double ratio = (double)source / scaled, support = Math.Max(1.0, ratio);
+            int maxTaps = (int)Math.Ceiling(2 * support) + 1;
+            var t = new TapTable { Scaled = scaled, Source = source, MaxTaps = maxTaps, Padded = source >= maxTaps, Start = new int[scaled], Count = new int[scaled], Weights = new float[scaled * maxTaps] };
+            for (int u = 0; u < scaled; u++)
+            {
+                double centre = (u + 0.5) * ratio - 0.5;
+                int lo = Math.Max(0, (int)Math.Floor(centre - support) + 1), hi = Math.Min(source - 1, (int)Math.Ceiling(centre + support) - 1);
+                if (hi < lo) lo = hi = Math.Clamp((int)Math.Round(centre), 0, source - 1);
+                double total = 0;
+                for (int s = lo; s <= hi; s++) total += Math.Max(0, 1 - Math.Abs(s - centre) / support);
+                int first = source >= maxTaps ? Math.Min(lo, source - maxTaps) : lo;
+                t.Start[u] = first; t.Count[u] = source >= maxTaps ? maxTaps : hi - lo + 1;
+                for (int s = lo; s <= hi; s++)
+                    t.Weights[u * maxTaps + s - first] = total > 0 ? (float)(Math.Max(0, 1 - Math.Abs(s - centre) / support) / total) : 1f / (hi - lo + 1);
+            }
+            return t;
+        }
     }
 }
 
