@@ -38,23 +38,4 @@ public sealed class ImageSet
         }
         return new ImageSet(Classes, Channels, Height, Width, pixels, labels, paths);
     }
-
-    /// <summary>Per-channel mean and standard deviation of the pixels scaled to [0, 1].</summary>
-    public (float[] Mean, float[] Std) ChannelStatistics()
-    {
-        var mean = new float[Channels]; var std = new float[Channels];
-        int plane = Height * Width;
-        for (int c = 0; c < Channels; c++)
-        {
-            var hist = new long[256];
-            for (int i = 0; i < Count; i++)
-                foreach (byte b in Pixels.AsSpan(i * ImageSize + c * plane, plane)) hist[b]++;
-            double n = (double)Count * plane, s = 0, s2 = 0;
-            for (int v = 0; v < 256; v++) { double x = v / 255.0; s += hist[v] * x; s2 += hist[v] * x * x; }
-            double m = s / n;
-            mean[c] = (float)m;
-            std[c] = (float)Math.Max(Math.Sqrt(Math.Max(s2 / n - m * m, 0)), 1e-6);
-        }
-        return (mean, std);
-    }
 }

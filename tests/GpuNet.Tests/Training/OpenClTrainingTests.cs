@@ -14,7 +14,7 @@ public sealed class OpenClTrainingTests : IDisposable
     {
         TrainOptions Options(string device) => new()
         {
-            Model = "lenet5", Data = Mnist.Folder, Epochs = 2, Limit = 3000, Seed = 11, Device = device, Out = Path.Combine(_dir, device.Replace(':', '-')),
+            Model = "lenet5", Data = Mnist.Folder, Epochs = 2, Limit = 12000, Seed = 11, Device = device, Out = Path.Combine(_dir, device.Replace(':', '-')),
         };
         var cpu = Trainer.Run(Options("cpu"), NullObserver.Instance);
         var cl = Trainer.Run(Options("opencl"), NullObserver.Instance);
