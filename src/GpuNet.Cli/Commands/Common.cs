@@ -49,6 +49,22 @@ internal static class Common
             }
         });
 
+    /// <summary>
+    /// Creates the folder <paramref name="outDir"/> by letting <paramref name="write"/> fill a temporary sibling that is
+    /// renamed at the end, so an interrupted run leaves no half folder behind. An existing non-empty folder is an error.
+    /// </summary>
+    public static void WriteFolder(string outDir, Action<string> write)
+    {
+        if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+            throw new DataException($"{outDir}: already exists and is not empty; remove it first");
+        string tmp = outDir.TrimEnd('/') + $".tmp-{Environment.ProcessId}";
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        write(tmp);
+        if (Directory.Exists(outDir)) Directory.Delete(outDir);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outDir))!);
+        Directory.Move(tmp, outDir);
+    }
+
     public static void Error(string message) => Console.Error.WriteLine($"error: {message}");
 
     public static string Percent(double v) => $"{v * 100:F2}%";

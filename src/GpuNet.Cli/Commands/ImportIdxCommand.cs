@@ -20,29 +20,24 @@ internal static class ImportIdxCommand
             var labs = Idx.ReadLabels(labPath);
             if (labs.Length != count) throw new DataException($"{labPath}: {labs.Length} labels for the {count} images of {imgPath}");
             if (r.GetValue(expect) is int e && e != count) throw new DataException($"{imgPath}: holds {count} images, expected {e}");
-            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
-                throw new DataException($"{outDir}: already exists and is not empty; remove it first");
-            // write into a temporary sibling folder, then rename: an interrupted import leaves no half folder behind
-            string tmp = outDir.TrimEnd('/') + $".tmp-{Environment.ProcessId}";
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-            foreach (var l in labs.Distinct()) Directory.CreateDirectory(Path.Combine(tmp, l.ToString()));
-            int done = 0;
-            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .Start(ctx =>
-                {
-                    var task = ctx.AddTask($"writing {count} PNGs", maxValue: count);
-                    Parallel.For(0, count, i =>
+            Common.WriteFolder(outDir, tmp =>
+            {
+                foreach (var l in labs.Distinct()) Directory.CreateDirectory(Path.Combine(tmp, l.ToString()));
+                int done = 0;
+                AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .Start(ctx =>
                     {
-                        var png = Png.Encode(cols, rows, 1, pixels.AsSpan(i * rows * cols, rows * cols));
-                        File.WriteAllBytes(Path.Combine(tmp, labs[i].ToString(), $"{i:D5}.png"), png);
-                        int d = Interlocked.Increment(ref done);
-                        if (d % 1000 == 0) lock (task) task.Value = d;
+                        var task = ctx.AddTask($"writing {count} PNGs", maxValue: count);
+                        Parallel.For(0, count, i =>
+                        {
+                            var png = Png.Encode(cols, rows, 1, pixels.AsSpan(i * rows * cols, rows * cols));
+                            File.WriteAllBytes(Path.Combine(tmp, labs[i].ToString(), $"{i:D5}.png"), png);
+                            int d = Interlocked.Increment(ref done);
+                            if (d % 1000 == 0) lock (task) task.Value = d;
+                        });
+                        task.Value = count;
                     });
-                    task.Value = count;
-                });
-            if (Directory.Exists(outDir)) Directory.Delete(outDir);
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outDir))!);
-            Directory.Move(tmp, outDir);
+            });
             Console.WriteLine($"wrote {count} images of {cols}x{rows} in {labs.Distinct().Count()} classes to {outDir}");
             return 0;
         });

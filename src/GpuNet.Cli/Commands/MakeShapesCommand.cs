@@ -21,13 +21,8 @@ internal static class MakeShapesCommand
         {
             string outDir = r.GetValue(output)!;
             if (TurboJpeg.Unavailable is { } why) throw new DataException(why);
-            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
-                throw new DataException($"{outDir}: already exists and is not empty; remove it first");
-            // written into a temporary sibling folder, then renamed: an interrupted run leaves no half folder behind
-            string tmp = outDir.TrimEnd('/') + $".tmp-{Environment.ProcessId}";
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
             int count = 0;
-            AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            Common.WriteFolder(outDir, tmp => AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
                 .Start(ctx =>
                 {
                     ProgressTask? task = null;
@@ -35,10 +30,7 @@ internal static class MakeShapesCommand
                     {
                         lock (ctx) { task ??= ctx.AddTask($"rendering {t} JPEGs", maxValue: t); task.Value = d; }
                     });
-                });
-            if (Directory.Exists(outDir)) Directory.Delete(outDir);
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outDir))!);
-            Directory.Move(tmp, outDir);
+                }));
             Console.WriteLine($"wrote {count} JPEG images in {SyntheticShapes.Classes.Length} classes to {outDir} (train/ and test/)");
             return 0;
         });

@@ -214,8 +214,6 @@ public sealed class Transform
 
     public static string Format(IEnumerable<ImageStep> steps) => string.Join(",", steps);
 
-    public Transform WithNormalisation(float[] mean, float[] std, ColorPca? lighting) => new(Steps, [Channels, Height, Width], mean, std, lighting);
-
     /// <summary>Runs the steps and renders the image into <paramref name="dst"/> (C·H·W floats).</summary>
     public void Apply(Image image, Span<float> dst, Rng rng, int view = -1)
     {

@@ -16,7 +16,7 @@ public static class Evaluator
     /// </summary>
     public static EvaluationResult Evaluate(INetwork model, BatchLoader loader, IReadOnlyList<int> items, Loss? loss = null, int views = 1)
     {
-        int k = model.Classes, size = loader.Transform.SampleSize;
+        int k = model.Classes;
         var confusion = new int[k, k];
         int correct = 0, top5 = 0, count = 0;
         double lossSum = 0;

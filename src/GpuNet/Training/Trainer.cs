@@ -53,7 +53,7 @@ public sealed class Trainer
         CheckpointFile? resumeFrom = resume ? Checkpoint.Read(Path.Combine(runDir, LastCheckpoint)) : null;
 
         // ---- devices, data
-        using var net = CreateNetwork(modelName, o, obs);
+        using var net = new NetworkBuilder(modelName, o.Device, o.Devices, obs);
         var data = TrainingData.Open(o, obs);
         var classes = data.Classes;
         if (resumeFrom is not null && resumeFrom.GetJson<string[]>("classes") is { } saved && !saved.SequenceEqual(classes))
@@ -158,14 +158,12 @@ public sealed class Trainer
         // ---- epochs
         int k = model.Classes;
         var logits = new float[o.Batch * k];
-        var order = data.Train.Readable();
-        int batches = (order.Length + o.Batch - 1) / o.Batch;
         for (int epoch = startEpoch + 1; epoch <= o.Epochs; epoch++)
         {
             // a fresh permutation of the readable images: the order depends on the RNG state alone, so a resumed run matches
-            order = data.Train.Readable();
+            var order = data.Train.Readable();
             rng.Shuffle(order);
-            batches = (order.Length + o.Batch - 1) / o.Batch;
+            int batches = (order.Length + o.Batch - 1) / o.Batch;
             obs.EpochStarted(epoch, o.Epochs, batches);
             var clock = Stopwatch.StartNew();
             double lossSum = 0; long correct = 0, seen = 0;
@@ -217,13 +215,10 @@ public sealed class Trainer
         long rss = Process.GetCurrentProcess().PeakWorkingSet64;
         return new TrainResult(runDir, bestVal, bestEpoch, testResult, model.Devices.Select(d => d.PeakBytes).ToArray(), rss, history, data.Bad.Count);
     }
-
-    /// <summary>Opens the devices at once (a bad device name fails before any data is read); builds the network later.</summary>
-    internal static NetworkBuilder CreateNetwork(string modelName, TrainOptions o, ITrainingObserver obs) => new(modelName, o.Device, o.Devices, obs);
 }
 
 /// <summary>
-/// The devices of a run and, once the class count is known, the network on them: a <see cref="Model"/> on one device,
+/// Opens the devices of a run at once (a bad device name fails before any data is read) and, once the class count is known, the network on them: a <see cref="Model"/> on one device,
 /// or the <see cref="TwoTowerAlexNet"/> on two. Disposes both.
 /// </summary>
 public sealed class NetworkBuilder : IDisposable
