@@ -15,6 +15,8 @@ public sealed class Batch
         Input = GC.AllocateUninitializedArray<float>(capacity * views * sampleSize, pinned: true);
         Labels = new int[capacity];
         Items = new int[capacity];
+        Ok = new bool[capacity];
+        Errors = new string?[capacity];
     }
 
     public int Capacity { get; }
@@ -27,16 +29,21 @@ public sealed class Batch
     /// <summary>Which store entries the images are.</summary>
     public int[] Items { get; }
 
+    internal bool[] Ok { get; }
+    internal string?[] Errors { get; }
+
     /// <summary>The Count images of one view, contiguous.</summary>
     public Span<float> View(int v) => Input.AsSpan(v * Count * SampleSize, Count * SampleSize);
 }
 
 /// <summary>
-/// Decodes and transforms batches on worker threads ahead of the training loop: a producer fills pinned, reused
-/// buffers through a bounded queue of <c>prefetch</c> batches, each batch spread over <c>workers</c> threads.
+/// Decodes and transforms batches on worker threads ahead of the training loop. The images of an epoch form one stream:
+/// each worker takes the next image, renders it into its slot of one of <c>prefetch</c> + 1 pinned, reused batch
+/// buffers, and moves on, so no worker waits at batch boundaries; a worker only waits when all buffers are full
+/// (the bounded prefetch) and the consumer only when the next batch is not finished.
 /// Each image's random draws come from a generator seeded by (seed, epoch, image), so the batches are the same for
 /// any number of workers. Unreadable images are dropped from their batch and counted in the store's
-/// <see cref="BadFiles"/>; under --strict the first one ends the epoch with an error naming the file.
+/// <see cref="BadFiles"/> in batch order; under --strict the first one ends the epoch with an error naming the file.
 /// </summary>
 public sealed class BatchLoader(ImageStore store, Transform transform, int batch, int workers = 0, int prefetch = 2, ulong seed = 1)
 {
@@ -52,6 +59,9 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
     public static Rng SampleRng(ulong seed, int epoch, int item) =>
         new(seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(uint)epoch << 32 | (uint)item) * 0xD1B54A32D192ED03UL);
 
+    // streaming decodes land in per-thread buffers, so an epoch allocates no pixel memory
+    [ThreadStatic] private static DecodeScratch? _scratch;
+
     /// <summary>
     /// Batches of the store's images in <paramref name="order"/>; <paramref name="views"/> = 10 renders the ten crops of
     /// a <see cref="TenCrop"/> step per image.
@@ -59,78 +69,105 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
     public IEnumerable<Batch> Run(IReadOnlyList<int> order, int epoch, int views = 1, CancellationToken ct = default)
     {
         if (views is not (1 or TenCrop.Views)) throw new ArgumentException($"views must be 1 or {TenCrop.Views}, got {views}");
-        int batches = (order.Count + BatchSize - 1) / BatchSize;
-        var free = new BlockingCollection<Batch>();
-        for (int k = 0; k < Prefetch + 1; k++) free.Add(new Batch(BatchSize, views, Transform.SampleSize));
-        var ready = new BlockingCollection<Batch>(Prefetch);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        int batches = (order.Count + BatchSize - 1) / BatchSize, slots = Prefetch + 1;
+        int Size(int b) => Math.Min(BatchSize, order.Count - b * BatchSize);
+        var bufs = Enumerable.Range(0, Math.Min(slots, Math.Max(batches, 1))).Select(_ => new Batch(BatchSize, views, Transform.SampleSize)).ToArray();
+        // buffer j holds batch owner[j]; remaining[j] of its images are still being rendered
+        var owner = new int[bufs.Length];
+        var remaining = new int[bufs.Length];
+        for (int j = 0; j < bufs.Length; j++) { owner[j] = j; remaining[j] = j < batches ? Size(j) : 0; }
+        var gate = new object();
+        int next = -1;
+        bool stop = false;
         Exception? failure = null;
-        var producer = Task.Factory.StartNew(() =>
+
+        void Work()
         {
             try
             {
-                for (int b = 0; b < batches; b++)
+                for (int k = Interlocked.Increment(ref next); k < order.Count; k = Interlocked.Increment(ref next))
                 {
-                    var buf = free.Take(stop.Token);
-                    Fill(buf, order, b * BatchSize, Math.Min(BatchSize, order.Count - b * BatchSize), epoch);
-                    ready.Add(buf, stop.Token);
+                    int b = k / BatchSize, j = b % bufs.Length;
+                    lock (gate) while (owner[j] != b && !stop) Monitor.Wait(gate);
+                    if (Volatile.Read(ref stop)) return;
+                    Render(bufs[j], k - b * BatchSize, Size(b), order[k], epoch);
+                    if (Interlocked.Decrement(ref remaining[j]) == 0) lock (gate) Monitor.PulseAll(gate);
                 }
             }
-            catch (OperationCanceledException) { }
-            catch (Exception e) { failure = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions[0] : e; }
-            finally { ready.CompleteAdding(); }
-        }, TaskCreationOptions.LongRunning);
+            catch (Exception e)
+            {
+                lock (gate) { failure ??= e; stop = true; Monitor.PulseAll(gate); }
+            }
+        }
 
+        var threads = Enumerable.Range(0, Workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"gpunet loader {i}" }).ToArray();
+        foreach (var t in threads) t.Start();
+        using var cancel = ct.Register(() => { lock (gate) { stop = true; Monitor.PulseAll(gate); } });
         Waited = TimeSpan.Zero;
         try
         {
-            while (true)
+            for (int b = 0; b < batches; b++)
             {
+                int j = b % bufs.Length;
                 long t0 = Stopwatch.GetTimestamp();
-                bool got = ready.TryTake(out var buf, Timeout.Infinite, ct);
+                lock (gate) while (Volatile.Read(ref remaining[j]) > 0 && !stop) Monitor.Wait(gate);
                 Waited += Stopwatch.GetElapsedTime(t0);
-                if (!got) break;
-                if (buf!.Count > 0) yield return buf;
-                free.Add(buf);
+                if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+                ct.ThrowIfCancellationRequested();
+                var buf = bufs[j];
+                Finish(buf, order, b * BatchSize, Size(b));
+                if (buf.Count > 0) yield return buf;
+                // the consumer is done with batch b: its buffer takes batch b + slots
+                lock (gate)
+                {
+                    owner[j] = b + bufs.Length;
+                    remaining[j] = b + bufs.Length < batches ? Size(b + bufs.Length) : 0;
+                    Monitor.PulseAll(gate);
+                }
             }
-            if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
         finally
         {
-            stop.Cancel();
-            try { producer.Wait(); } catch (AggregateException) { }
+            lock (gate) { stop = true; Monitor.PulseAll(gate); }
+            foreach (var t in threads) t.Join();
         }
     }
 
-    private void Fill(Batch buf, IReadOnlyList<int> order, int start, int n, int epoch)
+    // Decodes image `item` and renders its views into slot i of a batch of n.
+    private void Render(Batch buf, int i, int n, int item, int epoch)
+    {
+        int size = Transform.SampleSize;
+        var image = Store.TryGet(item, out buf.Errors[i], _scratch ??= new DecodeScratch());
+        buf.Ok[i] = image is not null;
+        if (image is null) return;
+        for (int v = 0; v < buf.Views; v++)
+        {
+            // every view of an image starts from the same draws
+            var rng = SampleRng(seed, epoch, item);
+            Transform.Apply(image, buf.Input.AsSpan((v * n + i) * size, size), rng, buf.Views == 1 ? -1 : v);
+        }
+    }
+
+    // Reports the batch's unreadable images in order and drops them: the good ones move down, view by view.
+    private void Finish(Batch buf, IReadOnlyList<int> order, int start, int n)
     {
         int size = Transform.SampleSize, views = buf.Views;
-        var ok = new bool[n];
-        var errors = new string?[n];
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Workers }, i =>
-        {
-            int item = order[start + i];
-            var image = Store.TryGet(item, out errors[i]);
-            if (image is null) return;
-            for (int v = 0; v < views; v++)
-            {
-                // every view of an image starts from the same draws
-                var rng = SampleRng(seed, epoch, item);
-                Transform.Apply(image, buf.Input.AsSpan((v * n + i) * size, size), rng, views == 1 ? -1 : v);
-            }
-            ok[i] = true;
-        });
-        for (int i = 0; i < n; i++) if (errors[i] is { } e) Store.Bad.Report(Store.Files.Paths[order[start + i]], e);
-        // drop unreadable images: move the good ones down, view by view
+        for (int i = 0; i < n; i++) if (buf.Errors[i] is { } e) Store.Bad.Report(Store.Files.Paths[order[start + i]], e);
         int count = 0;
-        for (int i = 0; i < n; i++) if (ok[i]) count++;
-        int[] keep = new int[count];
-        for (int i = 0, j = 0; i < n; i++) if (ok[i]) keep[j++] = i;
-        for (int v = 0; v < views; v++)
-            for (int j = 0; j < count; j++)
-                if (v * count + j != v * n + keep[j])
-                    buf.Input.AsSpan((v * n + keep[j]) * size, size).CopyTo(buf.Input.AsSpan((v * count + j) * size, size));
-        for (int j = 0; j < count; j++) { buf.Items[j] = order[start + keep[j]]; buf.Labels[j] = Store.Files.Labels[buf.Items[j]]; }
+        for (int i = 0; i < n; i++)
+        {
+            if (!buf.Ok[i]) continue;
+            if (count != i)
+                for (int v = 0; v < views; v++)
+                    buf.Input.AsSpan((v * n + i) * size, size).CopyTo(buf.Input.AsSpan((v * n + count) * size, size));
+            buf.Items[count] = order[start + i];
+            buf.Labels[count] = Store.Files.Labels[buf.Items[count]];
+            count++;
+        }
+        // views laid out for n images close up to count images each
+        if (count < n)
+            for (int v = 1; v < views; v++)
+                buf.Input.AsSpan(v * n * size, count * size).CopyTo(buf.Input.AsSpan(v * count * size, count * size));
         buf.Count = count;
     }
 }

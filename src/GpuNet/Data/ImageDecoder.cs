@@ -26,10 +26,36 @@ public static class ImageDecoder
         return Decode(bytes, path, maxPixels);
     }
 
-    public static Image Decode(byte[] bytes, string name, long maxPixels = DefaultMaxPixels) => Sniff(bytes) switch
+    /// <summary>
+    /// Reads and decodes <paramref name="path"/> into <paramref name="scratch"/>'s buffers, allocating nothing once they
+    /// have grown: the returned image's pixels alias the scratch (the array may be longer than Width·Height·Channels)
+    /// and stay valid until the next read with the same scratch. For streaming loaders that transform and drop.
+    /// </summary>
+    public static Image Read(string path, long maxPixels, DecodeScratch scratch)
     {
-        Format.Png => Png.Decode(bytes, name, maxPixels),
-        Format.Jpeg => TurboJpeg.Decode(bytes, name, maxPixels),
+        int length;
+        try
+        {
+            using var handle = File.OpenHandle(path);
+            long size = RandomAccess.GetLength(handle);
+            if (size > Array.MaxLength) throw new DataException($"{path}: {size} bytes, too large for an image file");
+            if (scratch.File.Length < size) scratch.File = GC.AllocateUninitializedArray<byte>((int)Math.Max(size, 2L * scratch.File.Length));
+            length = 0;
+            while (length < size && RandomAccess.Read(handle, scratch.File.AsSpan(length, (int)size - length), length) is var n and > 0) length += n;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataException($"{path}: cannot read ({e.Message})", e);
+        }
+        return Decode(scratch.File.AsSpan(0, length), path, maxPixels, scratch);
+    }
+
+    public static Image Decode(byte[] bytes, string name, long maxPixels = DefaultMaxPixels) => Decode(bytes, name, maxPixels, null);
+
+    private static Image Decode(ReadOnlySpan<byte> bytes, string name, long maxPixels, DecodeScratch? scratch) => Sniff(bytes) switch
+    {
+        Format.Png => Png.Decode(bytes.ToArray(), name, maxPixels),
+        Format.Jpeg => TurboJpeg.Decode(bytes, name, maxPixels, scratch: scratch),
         _ when bytes.Length == 0 => throw new DataException($"{name}: empty file, expected a JPEG or PNG image"),
         _ => throw new DataException($"{name}: not a JPEG or PNG image (starts with {Describe(bytes)})"),
     };
@@ -66,4 +92,15 @@ public static class ImageDecoder
         foreach (byte b in head) text &= b is >= 0x20 and < 0x7F or (byte)'\n' or (byte)'\r' or (byte)'\t';
         return text ? $"text \"{System.Text.Encoding.ASCII.GetString(head).ReplaceLineEndings(" ")}\"" : $"bytes {Convert.ToHexString(head)}";
     }
+}
+
+/// <summary>Reusable buffers for <see cref="ImageDecoder.Read(string, long, DecodeScratch)"/>: one per thread.</summary>
+public sealed class DecodeScratch
+{
+    internal byte[] File = [];
+    internal byte[] Pixels = [];
+
+    /// <summary>At least <paramref name="n"/> bytes of pixel memory, grown (never shrunk) as needed.</summary>
+    internal byte[] PixelsOf(long n) =>
+        Pixels.Length >= n ? Pixels : Pixels = GC.AllocateUninitializedArray<byte>((int)Math.Max(n, Math.Min(Array.MaxLength, 2L * Pixels.Length)));
 }

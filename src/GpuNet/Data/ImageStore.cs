@@ -46,14 +46,16 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
     /// <summary>
     /// The image, or null with the reason in <paramref name="error"/> (null for a file already known bad), without
     /// reporting: callers decoding in parallel report in file order, so --strict names the same first file every time.
+    /// With a <paramref name="scratch"/>, an image decoded now (not cached) lives in the scratch's buffers until its
+    /// next use.
     /// </summary>
-    public Image? TryGet(int i, out string? error)
+    public Image? TryGet(int i, out string? error, DecodeScratch? scratch = null)
     {
         error = null;
         if (_cache is not null) return _cache[i];
         string path = Files.Paths[i];
         if (Bad.Contains(path)) return null;
-        try { return ImageDecoder.Read(path, MaxPixels); }
+        try { return scratch is null ? ImageDecoder.Read(path, MaxPixels) : ImageDecoder.Read(path, MaxPixels, scratch); }
         catch (DataException e) { error = e.Message; return null; }
     }
 

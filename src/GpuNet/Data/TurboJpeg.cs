@@ -86,7 +86,7 @@ public static unsafe partial class TurboJpeg
     /// Images over <paramref name="maxPixels"/> are refused before any pixel memory is allocated. A truncated file is an
     /// error; other libjpeg warnings (extraneous bytes before a marker, say) leave a fully decoded image and are accepted.
     /// </summary>
-    public static Image Decode(ReadOnlySpan<byte> jpeg, string name, long maxPixels, bool rgb = false)
+    public static Image Decode(ReadOnlySpan<byte> jpeg, string name, long maxPixels, bool rgb = false, DecodeScratch? scratch = null)
     {
         EnsureLoaded();
         if (_decompressor == 0) _decompressor = InitDecompress();
@@ -102,7 +102,9 @@ public static unsafe partial class TurboJpeg
             bool cmyk = cs is CsCmyk or CsYcck;
             int channels = cs == CsGray && !rgb ? 1 : 3;
             int decodeChannels = cmyk ? 4 : channels;
-            var pixels = new byte[(long)w * h * decodeChannels];
+            long bytes = (long)w * h * decodeChannels;
+            if (bytes > Array.MaxLength) throw new DataException($"{name}: JPEG declares {w}x{h}, over {Array.MaxLength} bytes decoded");
+            var pixels = scratch is not null && !cmyk ? scratch.PixelsOf(bytes) : new byte[bytes];
             fixed (byte* dst = pixels)
             {
                 int pf = cmyk ? PfCmyk : channels == 1 ? PfGray : PfRgb;

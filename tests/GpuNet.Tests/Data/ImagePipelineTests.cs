@@ -173,6 +173,7 @@ public sealed class ImagePipelineTests : IDisposable
                 for (int x = 0; x < w; x++)
                 {
                     int u = x0 + (flip ? w - 1 - x : x), v = y0 + y;
+                    if (u < 0 || u >= scaledW || v < 0 || v >= scaledH) { outp[(c * h + y) * w + x] = -mean / std; continue; }   // black outside
                     var wx = Weights(u, scaledW, im.Width, out int sx); var wy = Weights(v, scaledH, im.Height, out int sy);
                     double acc = 0;
                     for (int j = 0; j < wy.Length; j++)
@@ -200,6 +201,38 @@ public sealed class ImagePipelineTests : IDisposable
         tf.Render(in f, got);
         var want = Reference(im, f.ScaledWidth, f.ScaledHeight, f.X, f.Y, crop, crop, flip, 0.4f, 0.2f);
         Assert.Equal(shorter, Math.Min(f.ScaledWidth, f.ScaledHeight));
+        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) < 1e-3, $"element {i}: {got[i]} vs {want[i]}");
+    }
+
+    [Theory]
+    [InlineData(37, 23, 3, 29, 41, 0, false)]    // wider than the image: black columns; taller: black rows
+    [InlineData(37, 23, 3, 20, 17, 5, true)]     // inside, mirrored, odd sizes (vector body and scalar tail)
+    [InlineData(40, 30, 1, 25, 33, -3, true)]    // gray source, window hanging off the left edge, mirrored
+    [InlineData(9, 2, 3, 9, 2, 0, false)]        // tiny: the first bytes of the image are read forwards
+    public void Copy_path_equals_the_reference(int w, int h, int channels, int cropW, int cropH, int dx, bool flip)
+    {
+        var im = new Image(w, h, channels, Pictures.Smooth(w, h, channels));
+        var tf = new Transform([], [channels, cropH, cropW], Enumerable.Repeat(0.4f, channels).ToArray(), Enumerable.Repeat(0.2f, channels).ToArray());
+        var f = Frame.Of(im);
+        new CenterCrop(cropH, cropW).Apply(ref f, new Rng(1), -1);
+        f.X += dx; f.Flip = flip;
+        var got = new float[channels * cropH * cropW];
+        tf.Render(in f, got);
+        var want = Reference(im, w, h, f.X, f.Y, cropW, cropH, flip, 0.4f, 0.2f);
+        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) < 1e-4, $"element {i}: {got[i]} vs {want[i]}");
+    }
+
+    [Fact]
+    public void Resize_with_a_window_partly_outside_the_image_pads_with_black()
+    {
+        var im = new Image(50, 40, 3, Pictures.Smooth(50, 40));
+        var tf = new Transform([], [3, 30, 45], [0.4f, 0.4f, 0.4f], [0.2f, 0.2f, 0.2f]);
+        var f = Frame.Of(im);
+        new ResizeShorter(32).Apply(ref f, new Rng(1), -1);
+        (f.X, f.Y, f.Width, f.Height, f.Flip) = (-4, 5, 45, 30, true);
+        var got = new float[3 * 30 * 45];
+        tf.Render(in f, got);
+        var want = Reference(im, f.ScaledWidth, f.ScaledHeight, f.X, f.Y, 45, 30, true, 0.4f, 0.2f);
         for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) < 1e-3, $"element {i}: {got[i]} vs {want[i]}");
     }
 
@@ -328,6 +361,45 @@ public sealed class ImagePipelineTests : IDisposable
         Assert.Contains("e/b", e.Message); Assert.Contains("e/c", e.Message);
         Directory.CreateDirectory(Path.Combine(_dir, "none/.git"));
         Assert.Contains("no class folders", Assert.Throws<DataException>(() => ImageFolder.Split(Path.Combine(_dir, "none"), 1, 0.1)).Message);
+    }
+
+    [Fact]
+    public void Ten_crop_batches_drop_unreadable_images_and_keep_every_view_of_the_rest_in_place()
+    {
+        // good PNGs with bad files between them, so batches of 4 lose 0, 1 or 2 images
+        var names = new List<string>();
+        for (int i = 0; i < 14; i++)
+        {
+            string path = Path.Combine(_dir, "t", $"c{i % 2}", $"{i:D2}.png");
+            byte[] bytes = (i % 5) switch
+            {
+                1 => [],                                                                     // zero bytes
+                3 when i > 5 => "not an image"u8.ToArray(),                                  // text
+                _ => GpuNet.Data.Png.Encode(20 + i, 17 + i % 3, 3, Pictures.Smooth(20 + i, 17 + i % 3)),
+            };
+            if (i == 12) bytes = bytes[..(bytes.Length / 2)];                                // truncated
+            Pictures.Write(path, bytes);
+        }
+        var files = ImageFolder.List(Path.Combine(_dir, "t"));
+        var tf = new Transform(Transform.ParseSteps("resize:16,ten-crop:12"), [3, 12, 12], [0.5f, 0.5f, 0.5f], [0.2f, 0.2f, 0.2f]);
+        var order = Enumerable.Range(0, files.Count).ToArray();
+        var bad = new BadFiles(strict: false);
+        var store = new ImageStore(files, bad);
+        int seen = 0;
+        foreach (var b in new BatchLoader(store, tf, 4, workers: 3, prefetch: 1).Run(order, epoch: 1, views: TenCrop.Views))
+            for (int j = 0; j < b.Count; j++, seen++)
+            {
+                var image = ImageDecoder.Read(files.Paths[b.Items[j]]);
+                Assert.Equal(files.Labels[b.Items[j]], b.Labels[j]);
+                for (int v = 0; v < TenCrop.Views; v++)
+                {
+                    var want = new float[tf.SampleSize];
+                    tf.Apply(image, want, BatchLoader.SampleRng(1, 1, b.Items[j]), v);
+                    Assert.Equal(want, b.View(v).Slice(j * tf.SampleSize, tf.SampleSize).ToArray());
+                }
+            }
+        Assert.Equal(files.Count - bad.Count, seen);
+        Assert.Equal(6, bad.Count);   // 3 empty, 2 text, 1 truncated
     }
 
     [Theory]
