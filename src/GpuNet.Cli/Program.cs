@@ -24,6 +24,8 @@ public static class Program
         root.Subcommands.Add(ClassicCommands.Em());
         root.Subcommands.Add(ClassicCommands.Cluster());
         root.Subcommands.Add(ClassicCommands.Pca());
+        // piped to a file or a CI log, Spectre assumes 80 columns and wraps wide tables cell by cell
+        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 200;
         return root.Parse(args).Invoke();
     }
 }

@@ -18,7 +18,7 @@ internal static class SplitExperimentCommand
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON" };
         var cmd = new Command("split-experiment",
             "Train AlexNet for a few steps on one device and split across two (the 2012 two-GPU way); compare time per phase, " +
-            "peak memory per device and bytes crossing devices")
+            "peak memory per device, bytes crossing devices and the copies' share of the step")
         { model, devices, batch, steps, output, json };
         cmd.SetGuardedAction(r =>
         {
@@ -38,13 +38,18 @@ internal static class SplitExperimentCommand
             }
             string MiB(long b) => $"{b / 1048576.0:F1} MiB";
             var t = new Table().Border(TableBorder.Simple).Title(Markup.Escape(title));
-            foreach (var c in new[] { "", "forward ms", "backward ms", "update ms", "step ms", "peak device 0", "peak device 1", "bytes crossing / step", "analytic" })
+            foreach (var c in new[] { "", "forward ms", "backward ms", "update ms", "step ms", "copies ms", "copy share", "peak device 0", "peak device 1", "bytes crossing / step", "analytic" })
                 t.AddColumn(new TableColumn(c).RightAligned());
             foreach (var x in new[] { single, split })
-                t.AddRow(x.Layout, $"{x.ForwardMs:F1}", $"{x.BackwardMs:F1}", $"{x.UpdateMs:F1}", $"{x.StepMs:F1}", MiB(x.PeakBytes[0]),
+                t.AddRow(x.Layout, $"{x.ForwardMs:F1}", $"{x.BackwardMs:F1}", $"{x.UpdateMs:F1}", $"{x.StepMs:F1}", x == single ? "-" : $"{x.CopyMs:F1}",
+                    x == single ? "-" : $"{x.CopyShare:P1}", MiB(x.PeakBytes[0]),
                     x.PeakBytes.Length > 1 ? MiB(x.PeakBytes[1]) : "-", x.BytesPerStep.ToString("N0"), x.AnalyticBytesPerStep.ToString("N0"));
             AnsiConsole.Write(t);
             Console.WriteLine($"speed-up of the split: {speedup:F2}x; bytes crossing devices per step {split.BytesPerStep:N0} (analytic {split.AnalyticBytesPerStep:N0})");
+            double slower = split.StepMs - single.StepMs;
+            Console.WriteLine($"communication: {split.CopyMs:F1} ms of copies per step, {split.CopyShare:P1} of the split step (the larger of the two towers); " +
+                (slower <= 0 ? $"the split step is {-slower:F1} ms faster than single-device"
+                    : $"the split step is {slower:F1} ms slower than single-device, {(slower > split.CopyMs ? "more than the copies explain" : "within the copy time")}"));
             long limit = SplitExperiment.Gtx580Bytes;
             Console.WriteLine($"peak memory per device against a 3 GiB GTX 580: single {MiB(single.PeakBytes[0])}{(single.PeakBytes[0] > limit ? " (over)" : "")}, " +
                 $"split {MiB(split.PeakBytes[0])} + {MiB(split.PeakBytes[1])}{(split.PeakBytes.Max() > limit ? " (over)" : " (fits)")}");

@@ -8,10 +8,17 @@ using GpuNet.Runtime;
 namespace GpuNet.Models;
 
 /// <summary>One configuration's figures: ms per training step by phase, peak memory per device, bytes crossing devices.</summary>
+/// <remarks>
+/// CopyMs is the communication per step: each tower's time copying across (packing rows, device → host, host →
+/// device, after its own queued compute finished), the larger of the two towers. The towers copy at the same time, so
+/// this is the copy time on the step's critical path when the towers are balanced.
+/// </remarks>
 public sealed record SplitRun(string Layout, string Devices, double ForwardMs, double BackwardMs, double UpdateMs,
-    long[] PeakBytes, long BytesPerStep, long AnalyticBytesPerStep)
+    long[] PeakBytes, long BytesPerStep, long AnalyticBytesPerStep, double CopyMs = 0)
 {
     public double StepMs => ForwardMs + BackwardMs + UpdateMs;
+    /// <summary>The communication share of the step time.</summary>
+    public double CopyShare => StepMs > 0 ? CopyMs / StepMs : 0;
 }
 
 /// <summary>
@@ -51,10 +58,18 @@ public static class SplitExperiment
             using var split = new TwoTowerAlexNet(name, a0, a1);
             Initializer.Apply(split, InitScheme.AlexNet, new Rng(1));
             long crossedBefore = 0;
+            TimeSpan[] copiedBefore = [], copied = [TimeSpan.Zero, TimeSpan.Zero];
             var run = Time("split", $"{a0.Name}+{a1.Name}", steps, [a0, a1],
                 () => split.Forward(host, batch, true), split.Backward, split.Parameters, s => split.Step = s, labels,
-                0, split.AnalyticBytesPerStep(batch), () => crossedBefore = split.BytesCrossed, () => split.BytesCrossed - crossedBefore);
-            return (single, run);
+                0, split.AnalyticBytesPerStep(batch),
+                () => { crossedBefore = split.BytesCrossed; copiedBefore = split.CopyTime; },
+                () =>
+                {
+                    var now = split.CopyTime;
+                    for (int t = 0; t < 2; t++) copied[t] += now[t] - copiedBefore[t];
+                    return split.BytesCrossed - crossedBefore;
+                });
+            return (single, run with { CopyMs = Math.Max(copied[0].TotalMilliseconds, copied[1].TotalMilliseconds) / steps });
         }
     }
 
@@ -90,9 +105,9 @@ public static class SplitExperiment
     public static string Csv(SplitRun single, SplitRun split)
     {
         var ci = CultureInfo.InvariantCulture;
-        var sb = new StringBuilder("layout,devices,forward_ms,backward_ms,update_ms,step_ms,peak_bytes_device0,peak_bytes_device1,bytes_crossing_per_step,analytic_bytes_per_step\n");
+        var sb = new StringBuilder("layout,devices,forward_ms,backward_ms,update_ms,step_ms,copy_ms,copy_share,peak_bytes_device0,peak_bytes_device1,bytes_crossing_per_step,analytic_bytes_per_step\n");
         foreach (var x in new[] { single, split })
-            sb.Append(ci, $"{x.Layout},{x.Devices},{x.ForwardMs:F3},{x.BackwardMs:F3},{x.UpdateMs:F3},{x.StepMs:F3},{x.PeakBytes[0]},{(x.PeakBytes.Length > 1 ? x.PeakBytes[1] : 0)},{x.BytesPerStep},{x.AnalyticBytesPerStep}\n");
+            sb.Append(ci, $"{x.Layout},{x.Devices},{x.ForwardMs:F3},{x.BackwardMs:F3},{x.UpdateMs:F3},{x.StepMs:F3},{x.CopyMs:F3},{x.CopyShare:F4},{x.PeakBytes[0]},{(x.PeakBytes.Length > 1 ? x.PeakBytes[1] : 0)},{x.BytesPerStep},{x.AnalyticBytesPerStep}\n");
         return sb.ToString();
     }
 
@@ -120,6 +135,13 @@ public static class SplitExperiment
                 sb.Append(ci, $"<rect x=\"{bx}\" y=\"{bottom:F1}\" width=\"{barW}\" height=\"{hh:F1}\" fill=\"{c}\"><title>{label} {v:F1} ms</title></rect>\n");
             }
             sb.Append(ci, $"<text x=\"{bx + barW / 2}\" y=\"{bottom - 6:F1}\" text-anchor=\"middle\">{run.StepMs:F1} ms</text>\n");
+            if (run.CopyMs > 0)
+            {
+                // the copies' part of the step, as a thin bar beside it
+                double ch = run.CopyMs / maxMs * h;
+                sb.Append(ci, $"<rect x=\"{bx + barW + 4}\" y=\"{y0 + h - ch:F1}\" width=\"12\" height=\"{ch:F1}\" fill=\"#7f7f7f\"><title>copies {run.CopyMs:F1} ms</title></rect>\n");
+                sb.Append(ci, $"<text x=\"{bx + barW + 20}\" y=\"{y0 + h - ch - 4:F1}\" fill=\"#7f7f7f\">copies {run.CopyMs:F1} ms ({run.CopyShare:P0})</text>\n");
+            }
             sb.Append(ci, $"<text x=\"{bx + barW / 2}\" y=\"{y0 + h + 16}\" text-anchor=\"middle\">{run.Layout}</text>\n");
             i++;
         }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using GpuNet.Layers;
 using GpuNet.Runtime;
 
@@ -19,8 +21,10 @@ public sealed class TwoTowerAlexNet : INetwork
     private readonly Accelerator[] _dev;
     private readonly Model[][] _stage;          // [tower][0: conv1..pool2, 1: conv3..pool5, 2: fc6, 3: fc7]
     private readonly Model _head;               // fc8 on device 0
-    private readonly Dictionary<string, Tensor> _buffers = [];
-    private readonly Dictionary<int, float[]> _host = [];   // host staging per copy size, reused every step
+    private readonly Dictionary<string, Tensor>[] _buffers = [[], []];   // per tower: only its own thread touches them
+    private readonly ConcurrentDictionary<(string, int), float[]> _host = new();   // host staging per exchange and sender
+    private readonly long[] _copyTicks = new long[2];
+    private long _bytesCrossed;
     private int _n;
     private Tensor? _logits;
 
@@ -73,7 +77,13 @@ public sealed class TwoTowerAlexNet : INetwork
     /// <summary>Global step, passed to dropout (equal steps give the single-device model's masks).</summary>
     public long Step { get; set; }
     /// <summary>Bytes copied between the two devices since creation (activations forward, gradients backward).</summary>
-    public long BytesCrossed { get; private set; }
+    public long BytesCrossed => Interlocked.Read(ref _bytesCrossed);
+
+    /// <summary>
+    /// Time each tower has spent copying across since creation (packing rows, device → host, host → device), measured
+    /// after its queued compute finished, so it is copy time, not compute.
+    /// </summary>
+    public TimeSpan[] CopyTime => [Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _copyTicks[0])), Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _copyTicks[1]))];
 
     public IEnumerable<Parameter> Parameters => _stage.SelectMany(s => s).Append(_head).SelectMany(m => m.Parameters);
     public long ParameterCount => Parameters.Where(p => p.Trainable).Sum(p => (long)p.Data.Length);
@@ -94,60 +104,88 @@ public sealed class TwoTowerAlexNet : INetwork
 
     private Tensor Buf(string key, int t, params int[] shape)
     {
-        string k = $"{key}@{t}";
-        if (_buffers.TryGetValue(k, out var b) && Shapes.Equal(b.Shape, shape)) return b;
+        var buffers = _buffers[t];
+        if (buffers.TryGetValue(key, out var b) && Shapes.Equal(b.Shape, shape)) return b;
         b?.Dispose();
-        return _buffers[k] = _dev[t].Allocate(shape);
-    }
-
-    private static void Both(Action<int> tower) => Parallel.Invoke(() => tower(0), () => tower(1));
-
-    /// <summary>
-    /// Copies rows from a tensor on tower <paramref name="from"/> into rows of a tensor on the other tower (through host
-    /// memory, the one path every pair of backends shares); with <paramref name="add"/> the rows are added to dst instead.
-    /// </summary>
-    private void Cross(int from, Tensor src, int srcOffset, int srcStride, Tensor dst, int dstOffset, int dstStride, int rows, int rowLength, bool add = false)
-    {
-        int to = 1 - from, len = rows * rowLength;
-        var outgoing = Buf($"out{len}", from, len);
-        _dev[from].CopyRows(src, srcOffset, srcStride, outgoing, 0, rowLength, rows, rowLength);
-        if (!_host.TryGetValue(len, out var host)) _host[len] = host = new float[len];
-        _dev[from].CopyToHost(outgoing, host);
-        var incoming = Buf($"in{len}", to, len);
-        incoming.CopyFrom(host);
-        if (add) _dev[to].Axpy(1f, incoming, dst);
-        else _dev[to].CopyRows(incoming, 0, rowLength, dst, dstOffset, dstStride, rows, rowLength);
-        BytesCrossed += (long)len * sizeof(float);
+        return buffers[key] = _dev[t].Allocate(shape);
     }
 
     /// <summary>
-    /// For each tower, its own (n, width) output at column offset t·width of a (n, 2·width) tensor on its device, the other
-    /// tower's copied across into the other half: the input of a layer that sees both towers.
+    /// Runs the two towers at once, tower 0 on the calling thread and tower 1 on its own; they meet only at the
+    /// exchanges (<see cref="Meet"/>). A failure in one tower releases the other from its wait and is rethrown.
     /// </summary>
-    private Tensor[] Concat(string key, Tensor[] outs, int n)
+    private void Towers(Action<int, Barrier, CancellationToken> tower)
     {
-        int width = outs[0].Length / n;
-        var cat = new Tensor[2];
-        for (int t = 0; t < 2; t++)
+        using var barrier = new Barrier(2);
+        using var failed = new CancellationTokenSource();
+        var errors = new Exception?[2];
+        void Run(int t)
         {
-            cat[t] = Buf(key, t, n, 2 * width);
-            _dev[t].CopyRows(outs[t], 0, width, cat[t], t * width, 2 * width, n, width);
+            try { tower(t, barrier, failed.Token); }
+            catch (Exception e) { errors[t] = e; failed.Cancel(); }
         }
-        for (int t = 0; t < 2; t++) Cross(t, outs[t], 0, width, cat[1 - t], t * width, 2 * width, n, width);
+        var second = Task.Factory.StartNew(() => Run(1), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Run(0);
+        second.Wait();
+        // the tower that failed first, not the one released by the cancellation
+        var error = errors.FirstOrDefault(e => e is not null and not OperationCanceledException) ?? errors.FirstOrDefault(e => e is not null);
+        if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+    }
+
+    private static void Meet(Barrier barrier, CancellationToken ct) => barrier.SignalAndWait(ct);
+
+    /// <summary>
+    /// Tower <paramref name="t"/> puts rows of its tensor on the host for the other tower (the one path every pair of
+    /// backends shares), counting the bytes and the time. Each tower touches only its own device; the other picks the
+    /// rows up with <see cref="Receive"/> after the two have met.
+    /// </summary>
+    private void Send(int t, string key, Tensor src, int offset, int stride, int rows, int rowLength)
+    {
+        int len = rows * rowLength;
+        _dev[t].Synchronize();   // compute queued before the exchange is not copy time
+        long t0 = Stopwatch.GetTimestamp();
+        var outgoing = Buf($"out{len}", t, len);   // device staging shared by equal sizes: the tower's queue orders its uses
+        _dev[t].CopyRows(src, offset, stride, outgoing, 0, rowLength, rows, rowLength);
+        if (!_host.TryGetValue((key, t), out var host) || host.Length != len) _host[(key, t)] = host = new float[len];
+        _dev[t].CopyToHost(outgoing, host);
+        Interlocked.Add(ref _copyTicks[t], Stopwatch.GetTimestamp() - t0);
+        Interlocked.Add(ref _bytesCrossed, (long)len * sizeof(float));
+    }
+
+    /// <summary>The rows the other tower sent at exchange <paramref name="key"/>, on tower <paramref name="t"/>'s device.</summary>
+    private Tensor Receive(int t, string key, int len)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        var incoming = Buf($"in{len}", t, len);
+        incoming.CopyFrom(_host[(key, 1 - t)]);
+        Interlocked.Add(ref _copyTicks[t], Stopwatch.GetTimestamp() - t0);
+        return incoming;
+    }
+
+    /// <summary>
+    /// Tower t's side of a layer that sees both towers: its own (n, width) output at column offset t·width of an
+    /// (n, 2·width) tensor on its device, the other tower's output received into the other half.
+    /// </summary>
+    private Tensor Concat(int t, Barrier barrier, CancellationToken ct, string key, Tensor own, int n)
+    {
+        int width = own.Length / n;
+        var cat = Buf(key, t, n, 2 * width);
+        _dev[t].CopyRows(own, 0, width, cat, t * width, 2 * width, n, width);
+        Send(t, key, own, 0, width, n, width);
+        Meet(barrier, ct);
+        _dev[t].CopyRows(Receive(t, key, n * width), 0, width, cat, (1 - t) * width, 2 * width, n, width);
         return cat;
     }
 
-    /// <summary>The gradient of a concatenation: each tower's slice of its own dcat plus the other tower's slice, sent across.</summary>
-    private Tensor[] Split(string key, Tensor[] dcat, int n, int[] shape)
+    /// <summary>The gradient of a concatenation: tower t's slice of its own dcat plus its slice of the other tower's, received.</summary>
+    private Tensor Split(int t, Barrier barrier, CancellationToken ct, string key, Tensor dcat, int n, int[] shape)
     {
-        int width = dcat[0].Length / n / 2;
-        var d = new Tensor[2];
-        for (int t = 0; t < 2; t++)
-        {
-            d[t] = Buf(key, t, [n, .. shape]);
-            _dev[t].CopyRows(dcat[t], t * width, 2 * width, d[t], 0, width, n, width);
-        }
-        for (int t = 0; t < 2; t++) Cross(1 - t, dcat[1 - t], t * width, 2 * width, d[t], 0, width, n, width, add: true);
+        int width = dcat.Length / n / 2;
+        var d = Buf(key, t, [n, .. shape]);
+        _dev[t].CopyRows(dcat, t * width, 2 * width, d, 0, width, n, width);
+        Send(t, key, dcat, (1 - t) * width, 2 * width, n, width);
+        Meet(barrier, ct);
+        _dev[t].Axpy(1f, Receive(t, key, n * width), d);
         return d;
     }
 
@@ -158,21 +196,27 @@ public sealed class TwoTowerAlexNet : INetwork
         var x = new Tensor[2];
         for (int t = 0; t < 2; t++) { x[t] = Buf("x", t, [n, .. InputShape]); x[t].CopyFrom(host); }
         foreach (var m in _stage.SelectMany(s => s).Append(_head)) m.Step = Step;
-        var h = new Tensor[2];
-        Both(t => h[t] = _stage[t][0].Forward(x[t], training));
-        var cat = Concat("cat2", h.Select(v => v.View(n, v.Length / n)).ToArray(), n);
         int[] s2In = _stage[0][1].InputShape;
-        Both(t => h[t] = _stage[t][1].Forward(cat[t].View([n, .. s2In]), training));
-        cat = Concat("cat5", h, n);
-        Both(t => h[t] = _stage[t][2].Forward(cat[t], training));
-        cat = Concat("cat6", h, n);
-        Both(t => h[t] = _stage[t][3].Forward(cat[t], training));
-        // fc8 on the first device takes both towers' fc7
-        int half = h[0].Shape[1];
-        var cat7 = Buf("cat7", 0, n, 2 * half);
-        _dev[0].CopyRows(h[0], 0, half, cat7, 0, 2 * half, n, half);
-        Cross(1, h[1], 0, half, cat7, half, 2 * half, n, half);
-        return _logits = _head.Forward(cat7, training);
+        Tensor? cat7 = null;
+        Towers((t, barrier, ct) =>
+        {
+            var h = _stage[t][0].Forward(x[t], training);
+            var cat = Concat(t, barrier, ct, "cat2", h.View(n, h.Length / n), n);
+            h = _stage[t][1].Forward(cat.View([n, .. s2In]), training);
+            cat = Concat(t, barrier, ct, "cat5", h, n);
+            h = _stage[t][2].Forward(cat, training);
+            cat = Concat(t, barrier, ct, "cat6", h, n);
+            h = _stage[t][3].Forward(cat, training);
+            // fc8 on the first device takes both towers' fc7
+            int half = h.Shape[1];
+            if (t == 1) Send(1, "fc7", h, 0, half, n, half);
+            Meet(barrier, ct);
+            if (t == 1) return;
+            cat7 = Buf("cat7", 0, n, 2 * half);
+            _dev[0].CopyRows(h, 0, half, cat7, 0, 2 * half, n, half);
+            _dev[0].CopyRows(Receive(0, "fc7", n * half), 0, half, cat7, half, 2 * half, n, half);
+        });
+        return _logits = _head.Forward(cat7!, training);
     }
 
     /// <summary>dlogits (n, Classes) on the first device → every parameter's Grad on its tower.</summary>
@@ -181,19 +225,26 @@ public sealed class TwoTowerAlexNet : INetwork
         int n = _n;
         var dcat7 = _head.Backward(dlogits)!;
         int half = dcat7.Shape[1] / 2;
-        var d = new Tensor[2];
-        d[0] = Buf("df7", 0, n, half);
-        _dev[0].CopyRows(dcat7, 0, 2 * half, d[0], 0, half, n, half);
-        d[1] = Buf("df7", 1, n, half);
-        Cross(0, dcat7, half, 2 * half, d[1], 0, half, n, half);
-        var dcat = new Tensor[2];
-        Both(t => dcat[t] = _stage[t][3].Backward(d[t])!);
-        d = Split("df6", dcat, n, [half]);
-        Both(t => dcat[t] = _stage[t][2].Backward(d[t])!);
-        d = Split("dp5", dcat, n, _stage[0][1].OutputShape);
-        Both(t => dcat[t] = _stage[t][1].Backward(d[t])!);
-        d = Split("dp2", dcat.Select(v => v.View(n, v.Length / n)).ToArray(), n, _stage[0][0].OutputShape);
-        Both(t => _stage[t][0].Backward(d[t]));
+        Towers((t, barrier, ct) =>
+        {
+            Tensor d;
+            if (t == 0)
+            {
+                d = Buf("df7", 0, n, half);
+                _dev[0].CopyRows(dcat7, 0, 2 * half, d, 0, half, n, half);
+                Send(0, "df7", dcat7, half, 2 * half, n, half);
+            }
+            Meet(barrier, ct);
+            if (t == 1) d = Receive(1, "df7", n * half).View(n, half);
+            else d = Buf("df7", 0, n, half);
+            var dcat = _stage[t][3].Backward(d)!;
+            d = Split(t, barrier, ct, "df6", dcat, n, [half]);
+            dcat = _stage[t][2].Backward(d)!;
+            d = Split(t, barrier, ct, "dp5", dcat, n, _stage[0][1].OutputShape);
+            dcat = _stage[t][1].Backward(d)!;
+            d = Split(t, barrier, ct, "dp2", dcat.View(n, dcat.Length / n), n, _stage[0][0].OutputShape);
+            _stage[t][0].Backward(d);
+        });
     }
 
     /// <summary>The single-device parameter name and row block of a tower parameter (fc8 → whole).</summary>
@@ -232,7 +283,7 @@ public sealed class TwoTowerAlexNet : INetwork
 
     public void Dispose()
     {
-        foreach (var b in _buffers.Values) b.Dispose();
+        foreach (var b in _buffers.SelectMany(t => t.Values)) b.Dispose();
         foreach (var m in _stage.SelectMany(s => s).Append(_head)) m.Dispose();
     }
 }

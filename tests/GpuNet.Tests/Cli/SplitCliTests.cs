@@ -17,6 +17,10 @@ public sealed class SplitCliTests : IDisposable
         Assert.Equal(split.GetProperty("AnalyticBytesPerStep").GetInt64(), split.GetProperty("BytesPerStep").GetInt64());
         Assert.True(split.GetProperty("BytesPerStep").GetInt64() > 0);
         Assert.Equal(2, split.GetProperty("PeakBytes").GetArrayLength());
+        // the copies are timed and are a part of the step, not more than it
+        double copy = split.GetProperty("CopyMs").GetDouble(), share = split.GetProperty("CopyShare").GetDouble();
+        Assert.True(copy > 0 && share > 0 && share < 1, $"copy {copy} ms, share {share}");
+        Assert.Equal(0, root.GetProperty("single").GetProperty("CopyMs").GetDouble());
         Assert.Equal(3, File.ReadAllLines(Path.Combine(_dir, "split-experiment.csv")).Length);
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(_dir, "split-experiment.svg")));
     }

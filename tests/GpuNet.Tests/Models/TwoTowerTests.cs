@@ -71,6 +71,7 @@ public abstract class TwoTowerTests
             optSingle.Step(single.Parameters);
             optSplit.Step(split.Parameters);
         }
+        Assert.All(split.CopyTime, c => Assert.True(c > TimeSpan.Zero, "each tower's copies are timed"));
         // after 5 SGD steps the split weights, written back into a single model, match
         using var back = ModelZoo.Create("alexnet-small", cpu, classes);
         split.SaveTo(back);
