@@ -140,7 +140,7 @@ public static class SplitExperiment
                 // the copies' part of the step, as a thin bar beside it
                 double ch = run.CopyMs / maxMs * h;
                 sb.Append(ci, $"<rect x=\"{bx + barW + 4}\" y=\"{y0 + h - ch:F1}\" width=\"12\" height=\"{ch:F1}\" fill=\"#7f7f7f\"><title>copies {run.CopyMs:F1} ms</title></rect>\n");
-                sb.Append(ci, $"<text x=\"{bx + barW + 20}\" y=\"{y0 + h - ch - 4:F1}\" fill=\"#7f7f7f\">copies {run.CopyMs:F1} ms ({run.CopyShare:P0})</text>\n");
+                sb.Append(ci, $"<text x=\"{bx + barW + 20}\" y=\"{y0 + h - ch - 4:F1}\" fill=\"#7f7f7f\">copies {run.CopyMs:F1} ms ({run.CopyShare:P1} of the step)</text>\n");
             }
             sb.Append(ci, $"<text x=\"{bx + barW / 2}\" y=\"{y0 + h + 16}\" text-anchor=\"middle\">{run.Layout}</text>\n");
             i++;
