@@ -24,8 +24,14 @@ public static class Program
         root.Subcommands.Add(ClassicCommands.Em());
         root.Subcommands.Add(ClassicCommands.Cluster());
         root.Subcommands.Add(ClassicCommands.Pca());
-        // piped to a file or a CI log, Spectre assumes 80 columns and wraps wide tables cell by cell
-        if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 200;
+        // piped to a file or a CI log: plain text (no colour escapes), and 200 columns rather than Spectre's 80, which
+        // wraps wide tables cell by cell
+        if (Console.IsOutputRedirected)
+        {
+            Spectre.Console.AnsiConsole.Profile.Width = 200;
+            Spectre.Console.AnsiConsole.Profile.Capabilities.Ansi = false;
+            Spectre.Console.AnsiConsole.Profile.Capabilities.ColorSystem = Spectre.Console.ColorSystem.NoColors;
+        }
         return root.Parse(args).Invoke();
     }
 }
