@@ -137,7 +137,7 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
     private void Render(Batch buf, int i, int n, int item, int epoch)
     {
         int size = Transform.SampleSize;
-        var image = Store.TryGet(item, out buf.Errors[i], _scratch ??= new DecodeScratch());
+        var image = Store.TryGet(item, out buf.Errors[i], _scratch ??= new DecodeScratch(), Transform.DecodeShorterSide);
         buf.Ok[i] = image is not null;
         if (image is null) return;
         for (int v = 0; v < buf.Views; v++)

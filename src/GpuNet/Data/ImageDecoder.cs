@@ -30,8 +30,9 @@ public static class ImageDecoder
     /// Reads and decodes <paramref name="path"/> into <paramref name="scratch"/>'s buffers, allocating nothing once they
     /// have grown: the returned image's pixels alias the scratch (the array may be longer than Width·Height·Channels)
     /// and stay valid until the next read with the same scratch. For streaming loaders that transform and drop.
+    /// <paramref name="minShorterSide"/> lets JPEGs decode at a reduced scale (see <see cref="TurboJpeg.Decode"/>).
     /// </summary>
-    public static Image Read(string path, long maxPixels, DecodeScratch scratch)
+    public static Image Read(string path, long maxPixels, DecodeScratch scratch, int minShorterSide = 0)
     {
         int length;
         try
@@ -47,15 +48,15 @@ public static class ImageDecoder
         {
             throw new DataException($"{path}: cannot read ({e.Message})", e);
         }
-        return Decode(scratch.File.AsSpan(0, length), path, maxPixels, scratch);
+        return Decode(scratch.File.AsSpan(0, length), path, maxPixels, scratch, minShorterSide);
     }
 
-    public static Image Decode(byte[] bytes, string name, long maxPixels = DefaultMaxPixels) => Decode(bytes, name, maxPixels, null);
+    public static Image Decode(byte[] bytes, string name, long maxPixels = DefaultMaxPixels) => Decode(bytes, name, maxPixels, null, 0);
 
-    private static Image Decode(ReadOnlySpan<byte> bytes, string name, long maxPixels, DecodeScratch? scratch) => Sniff(bytes) switch
+    private static Image Decode(ReadOnlySpan<byte> bytes, string name, long maxPixels, DecodeScratch? scratch, int minShorterSide) => Sniff(bytes) switch
     {
         Format.Png => Png.Decode(bytes.ToArray(), name, maxPixels),
-        Format.Jpeg => TurboJpeg.Decode(bytes, name, maxPixels, scratch: scratch),
+        Format.Jpeg => TurboJpeg.Decode(bytes, name, maxPixels, scratch: scratch, minShorterSide: minShorterSide),
         _ when bytes.Length == 0 => throw new DataException($"{name}: empty file, expected a JPEG or PNG image"),
         _ => throw new DataException($"{name}: not a JPEG or PNG image (starts with {Describe(bytes)})"),
     };

@@ -47,15 +47,15 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
     /// The image, or null with the reason in <paramref name="error"/> (null for a file already known bad), without
     /// reporting: callers decoding in parallel report in file order, so --strict names the same first file every time.
     /// With a <paramref name="scratch"/>, an image decoded now (not cached) lives in the scratch's buffers until its
-    /// next use.
+    /// next use, and may be decoded at a reduced scale that keeps its shorter side at least <paramref name="minShorterSide"/>.
     /// </summary>
-    public Image? TryGet(int i, out string? error, DecodeScratch? scratch = null)
+    public Image? TryGet(int i, out string? error, DecodeScratch? scratch = null, int minShorterSide = 0)
     {
         error = null;
         if (_cache is not null) return _cache[i];
         string path = Files.Paths[i];
         if (Bad.Contains(path)) return null;
-        try { return scratch is null ? ImageDecoder.Read(path, MaxPixels) : ImageDecoder.Read(path, MaxPixels, scratch); }
+        try { return scratch is null ? ImageDecoder.Read(path, MaxPixels) : ImageDecoder.Read(path, MaxPixels, scratch, minShorterSide); }
         catch (DataException e) { error = e.Message; return null; }
     }
 

@@ -85,8 +85,11 @@ public static unsafe partial class TurboJpeg
     /// images are converted to RGB assuming Adobe's inverted CMYK (what Photoshop writes), with no colour management.
     /// Images over <paramref name="maxPixels"/> are refused before any pixel memory is allocated. A truncated file is an
     /// error; other libjpeg warnings (extraneous bytes before a marker, say) leave a fully decoded image and are accepted.
+    /// With <paramref name="minShorterSide"/> &gt; 0 the image is decoded at ½, ¼ or ⅛ scale in the DCT domain (the
+    /// smallest that keeps the shorter side at least that long): a 4000×3000 photo bound for a 256-pixel resize decodes
+    /// as 500×375, sixteen times fewer pixels to decode and resample.
     /// </summary>
-    public static Image Decode(ReadOnlySpan<byte> jpeg, string name, long maxPixels, bool rgb = false, DecodeScratch? scratch = null)
+    public static Image Decode(ReadOnlySpan<byte> jpeg, string name, long maxPixels, bool rgb = false, DecodeScratch? scratch = null, int minShorterSide = 0)
     {
         EnsureLoaded();
         if (_decompressor == 0) _decompressor = InitDecompress();
@@ -99,6 +102,11 @@ public static unsafe partial class TurboJpeg
             if (w <= 0 || h <= 0) throw Fail($"{name}: {Kind(jpeg)} JPEG (header gives a {w}x{h} image)");
             if ((long)w * h > maxPixels)
                 throw new DataException($"{name}: JPEG declares {w}x{h} = {(long)w * h} pixels, over the limit of {maxPixels} (--max-pixels)");
+            foreach (int denom in (ReadOnlySpan<int>)[8, 4, 2])
+            {
+                int sw = (w + denom - 1) / denom, sh = (h + denom - 1) / denom;   // libjpeg's scaled size, rounded up
+                if (minShorterSide > 0 && Math.Min(sw, sh) >= minShorterSide) { (w, h) = (sw, sh); break; }
+            }
             bool cmyk = cs is CsCmyk or CsYcck;
             int channels = cs == CsGray && !rgb ? 1 : 3;
             int decodeChannels = cmyk ? 4 : channels;

@@ -32,6 +32,28 @@ public sealed class JpegTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("gpunet-jpeg").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
+    [AcceleratorFact]
+    public void Large_JPEGs_decode_at_reduced_scale_for_a_resize_and_render_like_the_full_decode()
+    {
+        string path = Path.Combine(_dir, "big.jpg");
+        File.WriteAllBytes(path, TurboJpeg.Encode(640, 480, 3, Pictures.Smooth(640, 480), 95));
+        var full = ImageDecoder.Read(path);
+        var scratch = new DecodeScratch();
+        Assert.Equal((160, 120), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 100) is var q ? (q.Width, q.Height) : default));   // ¼
+        Assert.Equal((320, 240), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 121) is var h ? (h.Width, h.Height) : default));   // ½
+        Assert.Equal((640, 480), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 241) is var f ? (f.Width, f.Height) : default));   // full
+
+        // the loader decodes at ¼ for resize:100 (120 ≥ 100); the input it renders matches the full-size decode's
+        var tf = new Transform(Transform.ParseSteps("resize:100,center-crop:96"), [3, 96, 96], [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
+        Assert.Equal(100, tf.DecodeShorterSide);
+        var want = new float[tf.SampleSize];
+        tf.Apply(full, want, new Rng(1));
+        var files = new LabeledFiles(_dir, ["x"], [path], [0]);
+        var got = new BatchLoader(new ImageStore(files, new BadFiles(true)), tf, 1, workers: 1).Run([0], 1).Single().Input.AsSpan(0, tf.SampleSize).ToArray();
+        double mean = want.Zip(got).Average(t => Math.Abs(t.First - t.Second)) * 0.25 * 255, max = want.Zip(got).Max(t => Math.Abs(t.First - t.Second)) * 0.25 * 255;
+        Assert.True(mean < 1.5 && max < 12, $"reduced-scale decode differs from the full decode by {mean:F2} levels on average, {max:F1} at most");
+    }
+
     private static (double Mean, int Max) Error(byte[] a, byte[] b)
     {
         Assert.Equal(a.Length, b.Length);
