@@ -14,8 +14,11 @@ public static class ImageDecoder
     public static Format Sniff(ReadOnlySpan<byte> bytes) =>
         Png.HasSignature(bytes) ? Format.Png : TurboJpeg.HasSignature(bytes) ? Format.Jpeg : Format.Unknown;
 
-    /// <summary>Reads and decodes <paramref name="path"/>; IO failures become <see cref="DataException"/>s naming it.</summary>
-    public static Image Read(string path, long maxPixels = DefaultMaxPixels)
+    /// <summary>
+    /// Reads and decodes <paramref name="path"/>; IO failures become <see cref="DataException"/>s naming it.
+    /// <paramref name="minShorterSide"/> lets JPEGs decode at a reduced scale (see <see cref="TurboJpeg.Decode"/>).
+    /// </summary>
+    public static Image Read(string path, long maxPixels = DefaultMaxPixels, int minShorterSide = 0)
     {
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
@@ -23,7 +26,7 @@ public static class ImageDecoder
         {
             throw new DataException($"{path}: cannot read ({e.Message})", e);
         }
-        return Decode(bytes, path, maxPixels);
+        return Decode(bytes, path, maxPixels, null, minShorterSide);
     }
 
     /// <summary>
@@ -61,8 +64,11 @@ public static class ImageDecoder
         _ => throw new DataException($"{name}: not a JPEG or PNG image (starts with {Describe(bytes)})"),
     };
 
-    /// <summary>Decoded size in bytes (width × height × channels) read from the file's header, or null if unreadable.</summary>
-    public static long? TryReadSize(string path)
+    /// <summary>
+    /// Decoded size in bytes (width × height × channels) read from the file's header, or null if unreadable; JPEGs as
+    /// decoded with <paramref name="minShorterSide"/>.
+    /// </summary>
+    public static long? TryReadSize(string path, int minShorterSide = 0)
     {
         try
         {
@@ -79,6 +85,7 @@ public static class ImageDecoder
                     (int jw, int jh, bool gray) = (0, 0, false);
                     try { (jw, jh, gray) = TurboJpeg.ReadHeader(head, path); }
                     catch (DataException) when (head.Length < fs.Length) { (jw, jh, gray) = TurboJpeg.ReadHeader(File.ReadAllBytes(path), path); }
+                    (jw, jh) = TurboJpeg.ScaledSize(jw, jh, minShorterSide);
                     return (long)jw * jh * (gray ? 1 : 3);
                 default: return null;
             }

@@ -33,6 +33,11 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
     public BadFiles Bad { get; } = bad;
     public long MaxPixels { get; } = maxPixels;
     public bool IsCached => _cache is not null;
+    /// <summary>
+    /// JPEGs may decode at a reduced scale keeping the shorter side at least this long (0: full size): the first resize
+    /// of the transforms that read this store, so a cache of large photos holds only what they use.
+    /// </summary>
+    public int DecodeShorterSide { get; init; }
     public int Count => Files.Count;
 
     /// <summary>The image, or null when the file is unreadable (reported once).</summary>
@@ -55,7 +60,8 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
         if (_cache is not null) return _cache[i];
         string path = Files.Paths[i];
         if (Bad.Contains(path)) return null;
-        try { return scratch is null ? ImageDecoder.Read(path, MaxPixels) : ImageDecoder.Read(path, MaxPixels, scratch, minShorterSide); }
+        // a streamed image serves only the caller's transform; one that may be kept, every transform of the store
+        try { return scratch is null ? ImageDecoder.Read(path, MaxPixels, DecodeShorterSide) : ImageDecoder.Read(path, MaxPixels, scratch, minShorterSide); }
         catch (DataException e) { error = e.Message; return null; }
     }
 
@@ -89,7 +95,7 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
         for (int k = 0; k < Math.Min(sample, Count); k++)
         {
             string path = Files.Paths[(int)((long)k * Count / Math.Min(sample, Count))];
-            if (ImageDecoder.TryReadSize(path) is { } s) { total += s; seen++; }
+            if (ImageDecoder.TryReadSize(path, DecodeShorterSide) is { } s) { total += s; seen++; }
         }
         return seen == 0 ? 0 : total / seen * Count;
     }

@@ -9,14 +9,17 @@ public static class SyntheticShapes
 {
     public static readonly string[] Classes = ["circle", "cross", "diamond", "hexagon", "ring", "square", "star", "stripe", "triangle", "vee"];
 
-    /// <summary>Writes DIR/train/&lt;class&gt;/*.jpg and DIR/test/&lt;class&gt;/*.jpg; returns the number of files.</summary>
+    /// <summary>
+    /// Writes DIR/train/&lt;class&gt;/*.jpg and DIR/test/&lt;class&gt;/*.jpg (no test/ with <paramref name="testPerClass"/> 0,
+    /// so the folder stays trainable); returns the number of files.
+    /// </summary>
     public static int Write(string dir, int perClass, int testPerClass, int size, ulong seed, Action<int, int>? progress = null)
     {
         if (perClass < 1 || testPerClass < 0) throw new ArgumentException($"--per-class must be at least 1 and --test-per-class at least 0, got {perClass} and {testPerClass}");
         if (size < 16 || size > 4096) throw new ArgumentException($"--size must be between 16 and 4096, got {size}");
         var jobs = new List<(string Path, int Class, ulong Seed)>();
         foreach (var (split, count) in new[] { ("train", perClass), ("test", testPerClass) })
-            for (int c = 0; c < Classes.Length; c++)
+            for (int c = 0; c < Classes.Length && count > 0; c++)
             {
                 Directory.CreateDirectory(Path.Combine(dir, split, Classes[c]));
                 for (int i = 0; i < count; i++)

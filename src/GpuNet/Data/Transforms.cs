@@ -215,7 +215,9 @@ public sealed class Transform
     /// When the first step resizes the shorter side to S, images may be decoded at any size whose shorter side is at
     /// least S (JPEG's reduced-scale decoding); 0 when the full image is needed.
     /// </summary>
-    public int DecodeShorterSide => Steps.Count > 0 && Steps[0] is ResizeShorter r ? r.Size : 0;
+    public int DecodeShorterSide => DecodeShorterSideOf(Steps);
+
+    public static int DecodeShorterSideOf(IReadOnlyList<ImageStep> steps) => steps is [ResizeShorter r, ..] ? r.Size : 0;
 
     public static ImageStep[] ParseSteps(string spec) =>
         spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ImageStep.Parse).ToArray();

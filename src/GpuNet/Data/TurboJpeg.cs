@@ -81,6 +81,21 @@ public static unsafe partial class TurboJpeg
     }
 
     /// <summary>
+    /// The size a w × h JPEG decodes to at the smallest of ½, ¼, ⅛ scale that keeps the shorter side at least
+    /// <paramref name="minShorterSide"/> (libjpeg rounds scaled sizes up); w × h itself when none does or it is 0.
+    /// </summary>
+    public static (int Width, int Height) ScaledSize(int w, int h, int minShorterSide)
+    {
+        if (minShorterSide > 0)
+            foreach (int denom in (ReadOnlySpan<int>)[8, 4, 2])
+            {
+                int sw = (w + denom - 1) / denom, sh = (h + denom - 1) / denom;
+                if (Math.Min(sw, sh) >= minShorterSide) return (sw, sh);
+            }
+        return (w, h);
+    }
+
+    /// <summary>
     /// Decodes a JPEG to interleaved RGB (gray JPEGs stay one channel unless <paramref name="rgb"/>). CMYK and YCCK
     /// images are converted to RGB assuming Adobe's inverted CMYK (what Photoshop writes), with no colour management.
     /// Images over <paramref name="maxPixels"/> are refused before any pixel memory is allocated. A truncated file is an
@@ -102,11 +117,7 @@ public static unsafe partial class TurboJpeg
             if (w <= 0 || h <= 0) throw Fail($"{name}: {Kind(jpeg)} JPEG (header gives a {w}x{h} image)");
             if ((long)w * h > maxPixels)
                 throw new DataException($"{name}: JPEG declares {w}x{h} = {(long)w * h} pixels, over the limit of {maxPixels} (--max-pixels)");
-            foreach (int denom in (ReadOnlySpan<int>)[8, 4, 2])
-            {
-                int sw = (w + denom - 1) / denom, sh = (h + denom - 1) / denom;   // libjpeg's scaled size, rounded up
-                if (minShorterSide > 0 && Math.Min(sw, sh) >= minShorterSide) { (w, h) = (sw, sh); break; }
-            }
+            (w, h) = ScaledSize(w, h, minShorterSide);
             bool cmyk = cs is CsCmyk or CsYcck;
             int channels = cs == CsGray && !rgb ? 1 : 3;
             int decodeChannels = cmyk ? 4 : channels;

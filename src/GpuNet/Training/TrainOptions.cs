@@ -41,6 +41,12 @@ public sealed record TrainOptions
         : new TrainOptions { Model = Models.ModelZoo.Canonical(model), Init = "he", LearningRate = 0.01f, Schedule = "constant", Epochs = 15 };
     /// <summary>Training image transform spec (null: the model's default, see ModelZoo.DefaultTransforms).</summary>
     public string? TrainTransform { get; init; }
+    /// <summary>The training and evaluation transform specs in effect: the options', else the model's defaults.</summary>
+    public (string Train, string Eval) TransformSpecs()
+    {
+        var (train, eval) = Models.ModelZoo.DefaultTransforms(Model);
+        return (TrainTransform ?? train, EvalTransform ?? eval);
+    }
     /// <summary>Evaluation image transform spec (null: the model's default).</summary>
     public string? EvalTransform { get; init; }
     /// <summary>Report the test accuracy averaged over the paper's ten crops.</summary>

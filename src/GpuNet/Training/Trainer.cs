@@ -62,8 +62,7 @@ public sealed class Trainer
         var model = net.Network;
 
         // ---- transforms and normalisation (training statistics, kept in the checkpoint)
-        var (trainSpec, evalSpec) = ModelZoo.DefaultTransforms(modelName);
-        trainSpec = o.TrainTransform ?? trainSpec; evalSpec = o.EvalTransform ?? evalSpec;
+        var (trainSpec, evalSpec) = o.TransformSpecs();
         var trainSteps = Transform.ParseSteps(trainSpec);
         var evalSteps = Transform.ParseSteps(evalSpec);
         if (evalSteps.Any(st => st.IsRandom)) throw new ArgumentException($"--eval-transform '{evalSpec}' has random steps; evaluation must be deterministic");

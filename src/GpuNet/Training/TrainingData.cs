@@ -51,7 +51,11 @@ public sealed class TrainingData
             val = val.Subset(vidx.Take(Math.Max(1, (int)Math.Ceiling(o.Limit * (double)val.Count / Math.Max(1, splits.Train.Count)))).Order());
         }
         var bad = new BadFiles(o.Strict);
-        var stores = new[] { train, val, splits.Test }.Select(f => f is null ? null : new ImageStore(f, bad, o.MaxPixels)).ToArray();
+        // large JPEGs decode at a reduced scale that still serves the first resize of the transform reading each store
+        var (trainSpec, evalSpec) = o.TransformSpecs();
+        int Shorter(string spec) => Transform.DecodeShorterSideOf(Transform.ParseSteps(spec));
+        int[] shorter = [Shorter(trainSpec), Shorter(evalSpec), Shorter(evalSpec)];
+        var stores = new[] { train, val, splits.Test }.Select((f, i) => f is null ? null : new ImageStore(f, bad, o.MaxPixels) { DecodeShorterSide = shorter[i] }).ToArray();
         bool cache = o.Cache == "on";
         if (o.Cache == "auto")
         {

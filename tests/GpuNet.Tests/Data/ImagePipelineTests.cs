@@ -52,6 +52,13 @@ public sealed class JpegTests : IDisposable
         var got = new BatchLoader(new ImageStore(files, new BadFiles(true)), tf, 1, workers: 1).Run([0], 1).Single().Input.AsSpan(0, tf.SampleSize).ToArray();
         double mean = want.Zip(got).Average(t => Math.Abs(t.First - t.Second)) * 0.25 * 255, max = want.Zip(got).Max(t => Math.Abs(t.First - t.Second)) * 0.25 * 255;
         Assert.True(mean < 1.5 && max < 12, $"reduced-scale decode differs from the full decode by {mean:F2} levels on average, {max:F1} at most");
+
+        // a store told the transforms' first resize caches (and budgets for) the reduced images
+        var store = new ImageStore(files, new BadFiles(true)) { DecodeShorterSide = 100 };
+        Assert.Equal(160 * 120 * 3, store.EstimateDecodedBytes());
+        Assert.Equal(640 * 480 * 3, new ImageStore(files, new BadFiles(true)).EstimateDecodedBytes());
+        store.Preload(1);
+        Assert.Equal((160, 120), (store.Get(0)!.Width, store.Get(0)!.Height));
     }
 
     private static (double Mean, int Max) Error(byte[] a, byte[] b)
@@ -168,6 +175,11 @@ public sealed class JpegTests : IDisposable
         var img = ImageDecoder.Read(splits.Train.Paths[0]);
         Assert.Equal(3, img.Channels);
         Assert.Equal(32, Math.Min(img.Width, img.Height));
+
+        // without test images there is no test/ folder (empty class folders would make the set untrainable)
+        Assert.Equal(20, SyntheticShapes.Write(Path.Combine(_dir, "no-test"), 2, 0, 32, seed: 3));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "no-test", "test")));
+        Assert.Equal(20, ImageFolder.Split(Path.Combine(_dir, "no-test"), 1, 0.1).Train.Count + ImageFolder.Split(Path.Combine(_dir, "no-test"), 1, 0.1).Validation.Count);
     }
 }
 
