@@ -114,7 +114,7 @@ public sealed class TwoTowerAlexNet : INetwork
     /// Runs the two towers at once, tower 0 on the calling thread and tower 1 on its own; they meet only at the
     /// exchanges (<see cref="Meet"/>). A failure in one tower releases the other from its wait and is rethrown.
     /// </summary>
-    private void Towers(Action<int, Barrier, CancellationToken> tower)
+    internal static void Towers(Action<int, Barrier, CancellationToken> tower)
     {
         using var barrier = new Barrier(2);
         using var failed = new CancellationTokenSource();

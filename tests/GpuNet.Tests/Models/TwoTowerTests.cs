@@ -108,3 +108,25 @@ public sealed class CpuPairTwoTowerTests : TwoTowerTests { protected override st
 
 [RequiresAccelerator("opencl2")]
 public sealed class OpenClPairTwoTowerTests : TwoTowerTests { protected override string Pair => "opencl:0,opencl:1"; }
+
+/// <summary>The towers' threads: one failing must not leave the other waiting at an exchange.</summary>
+public sealed class TwoTowerThreadTests
+{
+    [Theory]
+    [InlineData(1, 0)]   // tower 1 fails before the first exchange, tower 0 is waiting there
+    [InlineData(0, 1)]   // tower 0 fails after it, tower 1 is waiting at the second
+    public void A_failing_tower_releases_the_other_and_its_error_comes_out(int failing, int exchangesBefore)
+    {
+        var run = Task.Run(() => TwoTowerAlexNet.Towers((t, barrier, ct) =>
+        {
+            for (int k = 0; k < 3; k++)
+            {
+                if (t == failing && k == exchangesBefore) throw new InvalidOperationException($"tower {t} failed");
+                barrier.SignalAndWait(ct);
+            }
+        }));
+        Assert.True(Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))).Result == run, "the other tower was left waiting");
+        var e = Assert.IsType<InvalidOperationException>(run.Exception!.InnerException);
+        Assert.Equal($"tower {failing} failed", e.Message);
+    }
+}
