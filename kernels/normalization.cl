@@ -21,7 +21,7 @@ __kernel void lrn_forward(__global const float* x, const int x_off, __global flo
     if (sub >= 0) { const float v = x[x_off + base + sub * HW]; sq -= v * v; }
     const float s = k + a * fmax(sq, 0.0f);
     scale[s_off + base + c * HW] = s;
-    y[y_off + base + c * HW] = x[x_off + base + c * HW] * pow(s, -beta);
+    y[y_off + base + c * HW] = x[x_off + base + c * HW] * exp2(-beta * log2(s));   // s ≥ k > 0; pow is 10× slower on PoCL
   }
 }
 
@@ -44,7 +44,7 @@ __kernel void lrn_backward(__global const float* x, const int x_off, __global co
     if (add < Cg) { const int o = base + add * HW; acc += dy[dy_off + o] * y[y_off + o] / scale[s_off + o]; }
     if (sub >= 0) { const int o = base + sub * HW; acc -= dy[dy_off + o] * y[y_off + o] / scale[s_off + o]; }
     const int at = base + c * HW;
-    dx[dx_off + at] = dy[dy_off + at] * pow(scale[s_off + at], -beta) - factor * x[x_off + at] * acc;
+    dx[dx_off + at] = dy[dy_off + at] * exp2(-beta * log2(scale[s_off + at])) - factor * x[x_off + at] * acc;
   }
 }
 

@@ -25,6 +25,7 @@ public abstract partial class Accelerator
         Check(x, nameof(x));
         if (x.Rank != 4) throw new ArgumentException($"LRN input must be (N, C, H, W), got {Shapes.Format(x.Shape)}");
         if (p.Size <= 0 || p.Size % 2 == 0) throw new ArgumentException($"LRN size must be odd and positive, got {p.Size}");
+        if (!(p.K > 0) || !(p.Alpha >= 0)) throw new ArgumentException($"LRN needs k > 0 and alpha >= 0 (the scale k + alpha/size · Σx² is raised to −beta), got k={p.K}, alpha={p.Alpha}");
         if (p.Groups < 1 || x.Shape[1] % p.Groups != 0) throw new ArgumentException($"LRN groups={p.Groups} must divide the {x.Shape[1]} channels");
         Check(y, nameof(y), x.Shape); Check(scale, nameof(scale), x.Shape);
     }

@@ -116,6 +116,9 @@ public abstract partial class OpTests
         Close.All(Ref.Lrn(Rand.D(x), n, c, h * w, p), y.ToArray(), 1e-5, 1e-6, "LRN");
         Acc.LrnBackward(tx, y, scale, T(r, n, c, h, w), dx, p);
         GradCheck(x, r, dx.ToArray(), xd => Ref.Lrn(xd, n, c, h * w, p), "LRN");
+        // the scale k + α/n·Σx² is raised to −β, so k must keep it positive
+        var e = Assert.Throws<ArgumentException>(() => Acc.LrnForward(tx, y, scale, p with { K = 0 }));
+        Assert.Contains("k=0", e.Message);
     }
 
     [AcceleratorTheory, InlineData(new[] { 6, 3 }), InlineData(new[] { 3, 4, 2, 3 })]
