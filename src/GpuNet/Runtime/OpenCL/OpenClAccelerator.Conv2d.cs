@@ -38,6 +38,20 @@ public sealed partial class OpenClAccelerator
     private KernelCall Geometry(KernelCall call, Conv2dGeometry g) =>
         call.Int(g.N).Int(g.C).Int(g.H).Int(g.W).Int(g.K).Int(g.R).Int(g.S).Int(g.StrideH).Int(g.StrideW).Int(g.PadH).Int(g.PadW).Int(g.Groups).Int(g.OutH).Int(g.OutW);
 
+    /// <summary>
+    /// At least <paramref name="length"/> elements of the accelerator's workspace, grown as needed (counted in its memory).
+    /// Ops on this accelerator's in-order queue share it one after another; kernels may read it as ints.
+    /// </summary>
+    private Tensor Scratch(int length)
+    {
+        if (_workspace is null || _workspace.Length < length)
+        {
+            _workspace?.Dispose();
+            _workspace = Allocate(length);
+        }
+        return _workspace.Slice(0, length);
+    }
+
     /// <summary>Images per GEMM and the scratch tensors: col (CgRS, images·OHW) and the output matrix (Kg, images·OHW).</summary>
     private (int Images, Tensor Col, Tensor Mat) Workspace(Conv2dGeometry g)
     {
@@ -45,12 +59,8 @@ public sealed partial class OpenClAccelerator
         int images = Math.Clamp((ConvColumnsTarget + ohw - 1) / ohw, 1, g.N);
         images = Math.Max(1, Math.Min(images, ConvWorkspaceFloats / Math.Max(1, (crs + g.Kg) * ohw)));
         int colLen = crs * images * ohw, matLen = g.Kg * images * ohw;
-        if (_workspace is null || _workspace.Length < colLen + matLen)
-        {
-            _workspace?.Dispose();
-            _workspace = Allocate(colLen + matLen);
-        }
-        return (images, _workspace.Slice(0, colLen), _workspace.Slice(colLen, matLen));
+        var ws = Scratch(colLen + matLen);
+        return (images, ws.Slice(0, colLen), ws.Slice(colLen, matLen));
     }
 
     /// <summary>Runs body(n0, count, cols, group, col, mat) for each chunk of images and each group, sharing the workspace.</summary>

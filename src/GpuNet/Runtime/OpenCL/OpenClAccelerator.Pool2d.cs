@@ -10,7 +10,13 @@ public sealed partial class OpenClAccelerator
     }
 
     protected override void MaxPool2dForwardInternal(Tensor x, Tensor y, Pool2dGeometry g) => Pool("max_pool2d_forward", g, x, y).Launch(y.Length);
-    protected override void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g) => Pool("max_pool2d_backward", g, x, dy, dx).Launch(dx.Length);
+    protected override void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g)
+    {
+        // each output cell's argmax (ints) in the shared workspace, then the gather
+        var argmax = Scratch(dy.Length);
+        Pool("max_pool2d_backward_argmax", g, x, argmax).Launch(dy.Length);
+        Pool("max_pool2d_backward", g, argmax, dy, dx).Launch(dx.Length);
+    }
     protected override void AvgPool2dForwardInternal(Tensor x, Tensor y, Pool2dGeometry g) => Pool("avg_pool2d_forward", g, x, y).Launch(y.Length);
     protected override void AvgPool2dBackwardInternal(Tensor dy, Tensor dx, Pool2dGeometry g) => Pool("avg_pool2d_backward", g, dy, dx).Launch(dx.Length);
 
