@@ -18,16 +18,8 @@ public static class ImageDecoder
     /// Reads and decodes <paramref name="path"/>; IO failures become <see cref="DataException"/>s naming it.
     /// <paramref name="minShorterSide"/> lets JPEGs decode at a reduced scale (see <see cref="TurboJpeg.Decode"/>).
     /// </summary>
-    public static Image Read(string path, long maxPixels = DefaultMaxPixels, int minShorterSide = 0)
-    {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new DataException($"{path}: cannot read ({e.Message})", e);
-        }
-        return Decode(bytes, path, maxPixels, null, minShorterSide);
-    }
+    public static Image Read(string path, long maxPixels = DefaultMaxPixels, int minShorterSide = 0) =>
+        Read(path, maxPixels, new DecodeScratch(), minShorterSide);   // a fresh scratch: exactly sized, the image owns it
 
     /// <summary>
     /// Reads and decodes <paramref name="path"/> into <paramref name="scratch"/>'s buffers, allocating nothing once they
@@ -102,7 +94,10 @@ public static class ImageDecoder
     }
 }
 
-/// <summary>Reusable buffers for <see cref="ImageDecoder.Read(string, long, DecodeScratch)"/>: one per thread.</summary>
+/// <summary>
+/// Reusable buffers for <see cref="ImageDecoder.Read(string, long, DecodeScratch, int)"/>, one per thread. A fresh one
+/// sizes its buffers exactly to the first image; later images grow them (doubling) and never shrink them.
+/// </summary>
 public sealed class DecodeScratch
 {
     internal byte[] File = [];

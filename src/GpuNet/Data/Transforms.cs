@@ -3,7 +3,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Runtime.Intrinsics.X86;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace GpuNet.Data;
@@ -317,12 +316,7 @@ public sealed class Transform
                         for (int c = 0; c < Channels; c++) new Span<float>(d0 + c * plane + y * Width, Width).Fill(offset[c]);
                         continue;
                     }
-                    // the nonzero taps only (padded tables carry zero weights at their ends)
-                    var wv = ys.Weights.AsSpan(v * ys.MaxTaps, ys.Count[v]);
-                    int ta = 0, tb = wv.Length;
-                    while (tb > ta + 1 && wv[tb - 1] == 0) tb--;
-                    while (ta < tb - 1 && wv[ta] == 0) ta++;
-                    WeightedRows(t0 + (ys.Start[v] + ta - y0) * rowLen + c0, rowLen, wv[ta..tb], s + c0, c1 - c0);
+                    WeightedRows(t0 + (ys.Start[v] - y0) * rowLen + c0, rowLen, ys.Weights.AsSpan(v * ys.MaxTaps, ys.Count[v]), s + c0, c1 - c0);
                     if (sc == 3 && Channels == 3) plan.ApplyRgb(s, pw, d0 + y * Width, plane, scale, offset);
                     else for (int c = 0; c < Channels; c++) plan.Apply(s, sc, pw, d0 + c * plane + y * Width, scale[c], offset[c]);
                 }
@@ -437,11 +431,7 @@ public sealed class Transform
                 {
                     int u = x0 + (flip ? width - 1 - x : x);
                     if ((uint)u >= (uint)xs.Scaled) continue;
-                    // the span covers the nonzero taps only (padded tables carry zero weights at their ends)
-                    int t0 = 0, t1 = xs.Count[u];
-                    while (t1 > t0 + 1 && xs.Weights[u * xs.MaxTaps + t1 - 1] == 0) t1--;
-                    while (t0 < t1 - 1 && xs.Weights[u * xs.MaxTaps + t0] == 0) t0++;
-                    lo = Math.Min(lo, xs.Start[u] + t0); hi = Math.Max(hi, xs.Start[u] + t1);
+                    lo = Math.Min(lo, xs.Start[u]); hi = Math.Max(hi, xs.Start[u] + xs.Count[u]);
                 }
                 if (lo == int.MaxValue) lo = hi = 0;
                 (Base[j], Span[j], Offset[j]) = (lo, hi - lo, total);
@@ -457,8 +447,7 @@ public sealed class Transform
                     int u = x0 + (flip ? width - 1 - x : x);
                     if ((uint)u >= (uint)xs.Scaled) continue;
                     for (int t = 0; t < xs.Count[u]; t++)
-                        if (xs.Weights[u * xs.MaxTaps + t] != 0)
-                            Weights[Offset[j] + 8 * (xs.Start[u] + t - Base[j]) + (x - 8 * j)] = xs.Weights[u * xs.MaxTaps + t];
+                        Weights[Offset[j] + 8 * (xs.Start[u] + t - Base[j]) + (x - 8 * j)] = xs.Weights[u * xs.MaxTaps + t];
                 }
             return this;
         }
@@ -569,10 +558,10 @@ public sealed class Transform
                 if (hi < lo) lo = hi = Math.Clamp((int)Math.Round(centre), 0, source - 1);
                 double total = 0;
                 for (int s = lo; s <= hi; s++) total += Math.Max(0, 1 - Math.Abs(s - centre) / support);
-                int first = source >= maxTaps ? Math.Min(lo, source - maxTaps) : lo;
-                t.Start[u] = first; t.Count[u] = source >= maxTaps ? maxTaps : hi - lo + 1;
+                // exactly the taps inside the support (all weights nonzero); MaxTaps is the row stride of Weights
+                t.Start[u] = lo; t.Count[u] = hi - lo + 1;
                 for (int s = lo; s <= hi; s++)
-                    t.Weights[u * maxTaps + s - first] = total > 0 ? (float)(Math.Max(0, 1 - Math.Abs(s - centre) / support) / total) : 1f / (hi - lo + 1);
+                    t.Weights[u * maxTaps + s - lo] = total > 0 ? (float)(Math.Max(0, 1 - Math.Abs(s - centre) / support) / total) : 1f / (hi - lo + 1);
             }
             return t;
         }

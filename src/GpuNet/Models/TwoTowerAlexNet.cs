@@ -227,16 +227,15 @@ public sealed class TwoTowerAlexNet : INetwork
         int half = dcat7.Shape[1] / 2;
         Towers((t, barrier, ct) =>
         {
-            Tensor d;
-            if (t == 0)
+            // fc7's gradient: tower 0 keeps its half of dcat7 and sends the other half
+            var d = t == 0 ? Buf("df7", 0, n, half) : null;
+            if (d is not null)
             {
-                d = Buf("df7", 0, n, half);
                 _dev[0].CopyRows(dcat7, 0, 2 * half, d, 0, half, n, half);
                 Send(0, "df7", dcat7, half, 2 * half, n, half);
             }
             Meet(barrier, ct);
-            if (t == 1) d = Receive(1, "df7", n * half).View(n, half);
-            else d = Buf("df7", 0, n, half);
+            d ??= Receive(1, "df7", n * half).View(n, half);
             var dcat = _stage[t][3].Backward(d)!;
             d = Split(t, barrier, ct, "df6", dcat, n, [half]);
             dcat = _stage[t][2].Backward(d)!;

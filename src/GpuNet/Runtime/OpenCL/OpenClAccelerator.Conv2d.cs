@@ -8,7 +8,6 @@ namespace GpuNet.Runtime.OpenCL;
 public sealed partial class OpenClAccelerator
 {
     private readonly Dictionary<(string Op, Conv2dGeometry G), ConvAlgorithm> _convChoice = [];
-    private Tensor? _workspace;
     private const int ConvColumnsTarget = 4096;
     private const int ConvWorkspaceFloats = 16 << 20;   // 64 MB cap on the column buffer
 
@@ -37,20 +36,6 @@ public sealed partial class OpenClAccelerator
 
     private KernelCall Geometry(KernelCall call, Conv2dGeometry g) =>
         call.Int(g.N).Int(g.C).Int(g.H).Int(g.W).Int(g.K).Int(g.R).Int(g.S).Int(g.StrideH).Int(g.StrideW).Int(g.PadH).Int(g.PadW).Int(g.Groups).Int(g.OutH).Int(g.OutW);
-
-    /// <summary>
-    /// At least <paramref name="length"/> elements of the accelerator's workspace, grown as needed (counted in its memory).
-    /// Ops on this accelerator's in-order queue share it one after another; kernels may read it as ints.
-    /// </summary>
-    private Tensor Scratch(int length)
-    {
-        if (_workspace is null || _workspace.Length < length)
-        {
-            _workspace?.Dispose();
-            _workspace = Allocate(length);
-        }
-        return _workspace.Slice(0, length);
-    }
 
     /// <summary>Images per GEMM and the scratch tensors: col (CgRS, images·OHW) and the output matrix (Kg, images·OHW).</summary>
     private (int Images, Tensor Col, Tensor Mat) Workspace(Conv2dGeometry g)

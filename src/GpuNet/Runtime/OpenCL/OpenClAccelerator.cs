@@ -81,6 +81,22 @@ public sealed unsafe partial class OpenClAccelerator : Accelerator
         return new KernelCall(this, program.Kernel(name), name);
     }
 
+    private Tensor? _workspace;
+
+    /// <summary>
+    /// At least <paramref name="length"/> elements of the accelerator's workspace, grown as needed (counted in its memory).
+    /// Ops on this accelerator's in-order queue share it one after another; kernels may read it as ints.
+    /// </summary>
+    private Tensor Scratch(int length)
+    {
+        if (_workspace is null || _workspace.Length < length)
+        {
+            _workspace?.Dispose();
+            _workspace = Allocate(length);
+        }
+        return _workspace.Slice(0, length);
+    }
+
     public override void Dispose()
     {
         _workspace?.Dispose();
