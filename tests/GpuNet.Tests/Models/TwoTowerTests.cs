@@ -115,7 +115,7 @@ public sealed class TwoTowerThreadTests
     [Theory]
     [InlineData(1, 0)]   // tower 1 fails before the first exchange, tower 0 is waiting there
     [InlineData(0, 1)]   // tower 0 fails after it, tower 1 is waiting at the second
-    public void A_failing_tower_releases_the_other_and_its_error_comes_out(int failing, int exchangesBefore)
+    public async Task A_failing_tower_releases_the_other_and_its_error_comes_out(int failing, int exchangesBefore)
     {
         var run = Task.Run(() => TwoTowerAlexNet.Towers((t, barrier, ct) =>
         {
@@ -125,7 +125,7 @@ public sealed class TwoTowerThreadTests
                 barrier.SignalAndWait(ct);
             }
         }));
-        Assert.True(Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))).Result == run, "the other tower was left waiting");
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))) == run, "the other tower was left waiting");
         var e = Assert.IsType<InvalidOperationException>(run.Exception!.InnerException);
         Assert.Equal($"tower {failing} failed", e.Message);
     }
