@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GpuNet.Runtime;
 using GpuNet.Runtime.OpenCL;
 
 namespace GpuNet.Bench;

@@ -4,23 +4,26 @@ using System.Text;
 namespace GpuNet.Runtime.OpenCL;
 
 /// <summary>A built program and its kernels (created on first use).</summary>
-internal sealed class OpenClProgram(nint handle, string file) : IDisposable
+internal sealed class OpenClProgram(OpenClAccelerator acc, nint handle, string file) : KernelProgram
 {
-    private readonly Dictionary<string, nint> _kernels = [];
+    private readonly Dictionary<string, CompiledKernel> _kernels = [];
 
-    public unsafe nint Kernel(string name)
+    public override unsafe CompiledKernel Kernel(string name)
     {
         if (_kernels.TryGetValue(name, out var k)) return k;
         int err;
+        nint kernel;
         var bytes = Encoding.ASCII.GetBytes(name + "\0");
-        fixed (byte* p = bytes) k = OpenClApi.CreateKernel(handle, p, &err);
+        fixed (byte* p = bytes) kernel = OpenClApi.CreateKernel(handle, p, &err);
         if (err != 0) throw new OpenClException($"clCreateKernel({name})", err, $"no such kernel in kernels/{file}?");
-        return _kernels[name] = k;
+        nuint max;
+        OpenClApi.Check(OpenClApi.GetKernelWorkGroupInfo(kernel, acc.Info.Device, OpenClApi.KernelWorkGroupSize, (nuint)sizeof(nuint), &max, null), "clGetKernelWorkGroupInfo");
+        return _kernels[name] = new CompiledKernel(kernel, name, (int)Math.Min((ulong)max, (ulong)acc.Info.MaxWorkGroupSize));
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
-        foreach (var k in _kernels.Values) OpenClApi.ReleaseKernel(k);
+        foreach (var k in _kernels.Values) OpenClApi.ReleaseKernel(k.Handle);
         OpenClApi.ReleaseProgram(handle);
     }
 }
@@ -54,14 +57,14 @@ internal static unsafe class OpenClProgramCache
             try
             {
                 var program = FromBinary(acc, File.ReadAllBytes(path));
-                if (program != 0) { Interlocked.Increment(ref CachedBuilds); return new OpenClProgram(program, file); }
+                if (program != 0) { Interlocked.Increment(ref CachedBuilds); return new OpenClProgram(acc, program, file); }
             }
             catch (IOException) { }
         }
         var built = FromSource(acc, file, source);
         Interlocked.Increment(ref SourceBuilds);
         TrySave(built, path);
-        return new OpenClProgram(built, file);
+        return new OpenClProgram(acc, built, file);
     }
 
     private static nint FromSource(OpenClAccelerator acc, string file, string source)

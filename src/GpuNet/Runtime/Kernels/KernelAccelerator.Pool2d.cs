@@ -1,6 +1,6 @@
-namespace GpuNet.Runtime.OpenCL;
+namespace GpuNet.Runtime;
 
-public sealed partial class OpenClAccelerator
+public abstract partial class KernelAccelerator
 {
     private KernelCall Pool(string name, Pool2dGeometry g, Tensor a, Tensor b, Tensor? c = null)
     {

@@ -1,6 +1,6 @@
-namespace GpuNet.Runtime.OpenCL;
+namespace GpuNet.Runtime;
 
-public sealed partial class OpenClAccelerator
+public abstract partial class KernelAccelerator
 {
     protected override void GemmInternal(bool transA, bool transB, int m, int n, int k, float alpha,
         Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb, float beta, Tensor c, int cOffset, int ldc)

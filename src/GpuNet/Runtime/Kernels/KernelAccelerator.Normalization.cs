@@ -1,6 +1,6 @@
-namespace GpuNet.Runtime.OpenCL;
+namespace GpuNet.Runtime;
 
-public sealed partial class OpenClAccelerator
+public abstract partial class KernelAccelerator
 {
     private const string Norm = "normalization.cl";
 

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 
-namespace GpuNet.Runtime.OpenCL;
+namespace GpuNet.Runtime;
 
-// Convolution on OpenCL: direct kernels (conv2d_forward, conv2d_backward_data, conv2d_backward_filter) or im2col/col2im
+// Convolution on a kernel accelerator (OpenCL, CUDA): direct kernels (conv2d_forward, conv2d_backward_data, conv2d_backward_filter) or im2col/col2im
 // around the tiled GEMM, several images per GEMM. With ConvAlgorithm.Auto the first call of each op and shape runs both,
 // times them (after a warm-up that builds the programs) and keeps the faster for that shape.
-public sealed partial class OpenClAccelerator
+public abstract partial class KernelAccelerator
 {
     private readonly Dictionary<(string Op, Conv2dGeometry G), ConvAlgorithm> _convChoice = [];
     private const int ConvColumnsTarget = 4096;

@@ -1,4 +1,4 @@
-namespace GpuNet.Runtime.OpenCL;
+namespace GpuNet.Runtime;
 
 /// <summary>
 /// Tuning parameters of the tiled <c>gemm</c> kernel (CLBlast's names), passed as #defines. One kernel source serves
@@ -9,15 +9,13 @@ public sealed record GemmParameters(int Mwg, int Nwg, int Kwg, int Mdimc, int Nd
     /// <summary>Problems with fewer multiply-adds than this use <c>gemm_direct</c>.</summary>
     public long DirectBelow { get; init; } = 1 << 15;
 
-    public static GemmParameters For(OpenClDeviceInfo device) => device.IsCpu ? Cpu : Gpu;
-
     /// <summary>
     /// For CPU drivers (PoCL): one work item per 8×16 tile held in one AVX-512-wide vector per row (the vector path of
     /// gemm.cl), no local memory. Chosen with `bench/run.sh gemm-tune` (bench/RESULTS.md).
     /// </summary>
     public static readonly GemmParameters Cpu = new(Mwg: 8, Nwg: 16, Kwg: 32, Mdimc: 1, Ndimc: 1, Vwm: 8, Vwn: 16, Sa: false, Sb: false);
 
-    /// <summary>For GPUs: 64×64 tiles cached in local memory, 16×16 work items each owning 4×4 results.</summary>
+    /// <summary>For GPUs (OpenCL and CUDA): 64×64 tiles cached in local memory, 16×16 work items each owning 4×4 results.</summary>
     public static readonly GemmParameters Gpu = new(Mwg: 64, Nwg: 64, Kwg: 16, Mdimc: 16, Ndimc: 16, Vwm: 1, Vwn: 1, Sa: true, Sb: true);
 
     public void Validate()

@@ -1,6 +1,6 @@
-namespace GpuNet.Runtime.OpenCL;
+namespace GpuNet.Runtime;
 
-public sealed partial class OpenClAccelerator
+public abstract partial class KernelAccelerator
 {
     protected override void FillInternal(Tensor t, float value) => Kernel("elementwise.cl", "fill").Buf(t).Int(t.Length).Float(value).Launch(t.Length);
     protected override void CopyInternal(Tensor src, Tensor dst) => Kernel("elementwise.cl", "copy").Buf(src).Buf(dst).Int(src.Length).Launch(src.Length);
