@@ -16,6 +16,7 @@ public static class Program
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(SummaryCommand.Create());
         root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(DoctorCommand.Create());
         root.Subcommands.Add(ImportIdxCommand.Create());
         root.Subcommands.Add(MakeShapesCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());

@@ -9,7 +9,7 @@ internal static class Common
 {
     public static Option<string> Device() => new("--device", "-d")
     {
-        Description = "Accelerator to run on: cpu (all cores), cpu:T (T threads), opencl or opencl:i; `gpunet devices` lists them",
+        Description = "Accelerator to run on: cpu (all cores), cpu:T (T threads), opencl or opencl:i, cuda or cuda:i; `gpunet devices` lists them",
         DefaultValueFactory = _ => "cpu",
     };
 
@@ -37,7 +37,7 @@ internal static class Common
         command.SetAction((ParseResult r) =>
         {
             try { return body(r); }
-            catch (Exception e) when (e is DataException or CheckpointException or ArgumentException or GpuNet.Runtime.OpenCL.OpenClException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            catch (Exception e) when (e is DataException or CheckpointException or ArgumentException or GpuNet.Runtime.AcceleratorException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
             {
                 Error(e.Message);
                 return e is ArgumentException ? 2 : 1;

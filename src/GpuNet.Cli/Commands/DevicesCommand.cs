@@ -16,7 +16,7 @@ internal static class DevicesCommand
             foreach (var acc in Devices.All())
                 using (acc) t.AddRow(acc.Name, acc.Kind.ToString(), Markup.Escape(acc.Description));
             AnsiConsole.Write(t);
-            if (Devices.OpenClUnavailable is { } why) AnsiConsole.MarkupLine($"[grey]OpenCL: {Markup.Escape(why)}[/]");
+            foreach (var why in Devices.Unavailable()) AnsiConsole.MarkupLine($"[grey]{Markup.Escape(why)}[/]");
             return 0;
         });
         return cmd;

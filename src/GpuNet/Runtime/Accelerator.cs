@@ -106,3 +106,10 @@ public abstract partial class Accelerator : IDisposable
 
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
+
+/// <summary>A device or driver call failed (OpenCL, CUDA); the message names the call, the status and what to do.</summary>
+public class AcceleratorException : Exception
+{
+    public AcceleratorException(string message) : base(message) { }
+    public AcceleratorException(string message, Exception inner) : base(message, inner) { }
+}

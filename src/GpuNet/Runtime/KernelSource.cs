@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace GpuNet.Runtime;
 
@@ -18,6 +19,11 @@ public static class KernelSource
     public static IReadOnlyList<string> Files { get; } = Self.GetManifestResourceNames()
         .Where(n => n.StartsWith("kernels/") && n.EndsWith(".cl") && n != "kernels/common.cl")
         .Select(n => n["kernels/".Length..]).Order().ToArray();
+
+    /// <summary>Every <c>__kernel</c> name of every kernel file, with its file.</summary>
+    public static IReadOnlyList<(string File, string Kernel)> Kernels { get; } = Files
+        .SelectMany(f => Regex.Matches(Read(f), @"__kernel\s+(?:REQD_WORK_GROUP_SIZE\([^)]*\)\s+)?void\s+(\w+)").Select(m => (f, m.Groups[1].Value)))
+        .ToArray();
 
     public static string Read(string file)
     {

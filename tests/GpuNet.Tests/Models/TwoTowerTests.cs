@@ -109,6 +109,10 @@ public sealed class CpuPairTwoTowerTests : TwoTowerTests { protected override st
 [RequiresAccelerator("opencl2")]
 public sealed class OpenClPairTwoTowerTests : TwoTowerTests { protected override string Pair => "opencl:0,opencl:1"; }
 
+/// <summary>One GPU used twice, for people with one card: two accelerators, each with its own stream and memory pool.</summary>
+[RequiresAccelerator("cuda")]
+public sealed class CudaSameGpuTwoTowerTests : TwoTowerTests { protected override string Pair => "cuda:0,cuda:0"; }
+
 /// <summary>The towers' threads: one failing must not leave the other waiting at an exchange.</summary>
 public sealed class TwoTowerThreadTests
 {

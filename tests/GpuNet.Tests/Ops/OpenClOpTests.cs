@@ -12,19 +12,21 @@ public sealed class OpenClFixture : IDisposable
     public void Dispose() => _acc?.Dispose();
 }
 
-/// <summary>The op suite on opencl:0 (PoCL in CI), convolution algorithm chosen by measurement.</summary>
+/// <summary>The op suite and the kernel-backend tests on opencl:0 (PoCL in CI), convolution algorithm chosen by measurement.</summary>
 [RequiresAccelerator("opencl")]
-public sealed class OpenClOpTests(OpenClFixture fixture) : OpTests, IClassFixture<OpenClFixture>
+public sealed class OpenClOpTests(OpenClFixture fixture) : KernelBackendTests, IClassFixture<OpenClFixture>
 {
-    protected override Accelerator Acc => fixture.Acc;
+    protected override KernelAccelerator Cl => fixture.Acc;
 }
 
-/// <summary>What only the OpenCL backend has: both convolution algorithms, GEMM tiling edges and parameters.</summary>
-[RequiresAccelerator("opencl")]
-public sealed class OpenClKernelTests(OpenClFixture fixture) : OpTests, IClassFixture<OpenClFixture>
+/// <summary>
+/// What only the kernels/ backends (OpenCL, CUDA) have: both convolution algorithms, GEMM tiling edges and parameters,
+/// and every kernel run by <c>gpunet doctor</c> against the CPU accelerator.
+/// </summary>
+public abstract class KernelBackendTests : OpTests
 {
-    private OpenClAccelerator Cl => fixture.Acc;
-    protected override Accelerator Acc => fixture.Acc;
+    protected abstract KernelAccelerator Cl { get; }
+    protected override Accelerator Acc => Cl;
 
     public static TheoryData<Conv2dGeometry, ConvAlgorithm> ConvCases()
     {
@@ -101,6 +103,38 @@ public sealed class OpenClKernelTests(OpenClFixture fixture) : OpTests, IClassFi
         {
             var e = Assert.ThrowsAny<Exception>(() => Cl.Gemm(false, false, 1f, Z(130, 130), Z(130, 130), 0f, Z(130, 130)));
             Assert.Contains("gemm", e.Message);
+        }
+        finally { Cl.GemmTuning = saved; }
+    }
+
+    [AcceleratorFact]
+    public void Doctor_passes_every_op_and_runs_every_kernel()
+    {
+        var report = Doctor.Run(Cl);
+        var failed = report.Checks.Where(c => !c.Passed).Select(c => $"{c.Op}: error {c.MaxError:G3} {c.Error}");
+        Assert.True(report.Checks.All(c => c.Passed), "failing ops:\n" + string.Join("\n", failed));
+        Assert.True(report.KernelsNotRun.Count == 0, "kernels no check ran: " + string.Join(", ", report.KernelsNotRun));
+        Assert.Equal(KernelSource.Kernels.Select(k => k.Kernel).Order(), report.KernelsRun);
+        Assert.Null(Cl.LaunchLog);
+        Assert.Equal(ConvAlgorithm.Auto, Cl.ConvAlgorithm);
+    }
+
+    [AcceleratorFact]
+    public void Doctor_reports_an_op_that_throws_as_failed_with_its_error_and_carries_on()
+    {
+        var saved = Cl.GemmTuning;
+        // MWG not a multiple of MDIMC·VWM: every tiled GEMM refuses to run
+        Cl.GemmTuning = new GemmParameters(Mwg: 30, Nwg: 32, Kwg: 8, Mdimc: 8, Ndimc: 8, Vwm: 1, Vwn: 1, Sa: false, Sb: false) { DirectBelow = 1000 };
+        try
+        {
+            var report = Doctor.Run(Cl);
+            Assert.False(report.Passed);
+            var tiled = report.Checks.Single(c => c.Op == "Gemm (70x133x45)");
+            Assert.False(tiled.Passed);
+            Assert.Contains("MWG must be a multiple", tiled.Error);
+            Assert.True(report.Checks.Single(c => c.Op == "Gemm (5x7x9)").Passed, "the direct GEMM still runs");
+            Assert.True(report.Checks.Single(c => c.Op == "ReluForward").Passed);
+            Assert.Contains("gemm", report.KernelsNotRun);
         }
         finally { Cl.GemmTuning = saved; }
     }

@@ -20,13 +20,14 @@ public abstract partial class KernelAccelerator
         if (algo == ConvAlgorithm.Auto && !_convChoice.TryGetValue((op, g), out algo))
         {
             direct(); gemm(); Synchronize();                 // warm-up: builds both programs
-            double td = Time(direct), tg = Time(gemm);
+            double td = TimeMilliseconds(direct), tg = TimeMilliseconds(gemm);
             algo = _convChoice[(op, g)] = td <= tg ? ConvAlgorithm.Direct : ConvAlgorithm.Im2colGemm;
         }
         (algo == ConvAlgorithm.Direct ? direct : gemm)();
     }
 
-    private double Time(Action run)
+    /// <summary>How long the work <paramref name="run"/> queues takes, waiting for it to finish (CUDA times it with events).</summary>
+    protected virtual double TimeMilliseconds(Action run)
     {
         var sw = Stopwatch.StartNew();
         run();

@@ -19,6 +19,9 @@ public abstract unsafe partial class KernelAccelerator : Accelerator
     /// <summary>How convolutions run; <see cref="ConvAlgorithm.Auto"/> times both once per shape and keeps the faster.</summary>
     public ConvAlgorithm ConvAlgorithm { get; set; } = ConvAlgorithm.Auto;
 
+    /// <summary>When set, the name of every kernel launched is added to it (<c>gpunet doctor</c> checks its coverage so).</summary>
+    public ISet<string>? LaunchLog { get; set; }
+
     /// <summary>
     /// Compiles (or loads from the backend's cache) one kernel file with the given defines; <paramref name="kernel"/>
     /// is the kernel that asked for it, for the error message when the build fails.
@@ -83,6 +86,7 @@ public abstract unsafe partial class KernelAccelerator : Accelerator
         {
             if (items <= 0) return;
             if (local <= 0) local = Math.Min(64, kernel.MaxLocal);
+            acc.LaunchLog?.Add(kernel.Name);
             acc.Launch(kernel, _args, (items + local - 1) / local, 1, local, 1);
         }
 
@@ -92,6 +96,7 @@ public abstract unsafe partial class KernelAccelerator : Accelerator
             if (local0 * local1 > kernel.MaxLocal)
                 throw new ArgumentException($"kernel {kernel.Name} on {acc.Name}: work-group {local0}x{local1} exceeds the {kernel.MaxLocal} items this device allows for it; pick smaller tuning parameters");
             if (groups0 <= 0 || groups1 <= 0) return;
+            acc.LaunchLog?.Add(kernel.Name);
             acc.Launch(kernel, _args, groups0, groups1, local0, local1);
         }
     }

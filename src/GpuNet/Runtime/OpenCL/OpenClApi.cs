@@ -83,7 +83,7 @@ internal static unsafe partial class OpenClApi
 }
 
 /// <summary>An OpenCL call failed: the message names the call and the status (e.g. CL_OUT_OF_RESOURCES).</summary>
-public sealed class OpenClException : Exception
+public sealed class OpenClException : AcceleratorException
 {
     public OpenClException(string call, int status, string? detail = null)
         : base($"{call} failed with {Name(status)} ({status}){(detail is null ? "" : ": " + detail)}")

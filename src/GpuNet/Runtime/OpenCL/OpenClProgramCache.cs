@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace GpuNet.Runtime.OpenCL;
@@ -29,37 +28,31 @@ internal sealed class OpenClProgram(OpenClAccelerator acc, nint handle, string f
 }
 
 /// <summary>
-/// Builds programs from composed kernel sources, caching device binaries on disk under
-/// <c>$GPUNET_CACHE/opencl</c> (default <c>~/.cache/gpunet/opencl</c>), keyed by a SHA-256 of the composed source,
-/// build options, device name, device version and driver version, so any change to any of them rebuilds. Cache files are
-/// written to a temporary name and renamed; an unreadable or rejected cache entry is rebuilt from source.
+/// Builds programs from composed kernel sources, caching device binaries on disk (<see cref="KernelBinaryCache"/>,
+/// folder <c>opencl</c>), keyed by a SHA-256 of the composed source,
+/// build options, device name, device version and driver version, so any change to any of them rebuilds. An
+/// unreadable or rejected cache entry is rebuilt from source.
 /// </summary>
 internal static unsafe class OpenClProgramCache
 {
     private const string Options = "-cl-std=CL1.2";
 
-    public static string Directory =>
-        Path.Combine(Environment.GetEnvironmentVariable("GPUNET_CACHE") is { Length: > 0 } c ? c
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "gpunet"), "opencl");
+    public static string Directory => KernelBinaryCache.Directory("opencl");
 
     /// <summary>Counts of builds from source and from cached binaries (for tests and diagnostics).</summary>
     public static int SourceBuilds, CachedBuilds;
 
     public static string Key(OpenClDeviceInfo d, string source) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", source, Options, d.Name, d.DeviceVersion, d.DriverVersion, d.PlatformName))))[..32].ToLowerInvariant();
+        KernelBinaryCache.Key(source, Options, d.Name, d.DeviceVersion, d.DriverVersion, d.PlatformName);
 
     public static OpenClProgram Build(OpenClAccelerator acc, string file, IReadOnlyList<KeyValuePair<string, string>> defines)
     {
         string source = KernelSource.Compose(file, KernelDialect.OpenCL, defines);
         string path = Path.Combine(Directory, Key(acc.Info, source) + ".bin");
-        if (File.Exists(path))
+        if (KernelBinaryCache.TryRead(path) is { } cached)
         {
-            try
-            {
-                var program = FromBinary(acc, File.ReadAllBytes(path));
-                if (program != 0) { Interlocked.Increment(ref CachedBuilds); return new OpenClProgram(acc, program, file); }
-            }
-            catch (IOException) { }
+            var program = FromBinary(acc, cached);
+            if (program != 0) { Interlocked.Increment(ref CachedBuilds); return new OpenClProgram(acc, program, file); }
         }
         var built = FromSource(acc, file, source);
         Interlocked.Increment(ref SourceBuilds);
@@ -117,22 +110,14 @@ internal static unsafe class OpenClProgramCache
 
     private static void TrySave(nint program, string path)
     {
-        try
+        nuint size;
+        if (OpenClApi.GetProgramInfo(program, OpenClApi.ProgramBinarySizes, (nuint)sizeof(nuint), &size, null) != 0 || size == 0) return;
+        var binary = new byte[(int)size];
+        fixed (byte* b = binary)
         {
-            nuint size;
-            if (OpenClApi.GetProgramInfo(program, OpenClApi.ProgramBinarySizes, (nuint)sizeof(nuint), &size, null) != 0 || size == 0) return;
-            var binary = new byte[(int)size];
-            fixed (byte* b = binary)
-            {
-                byte* ptr = b;
-                if (OpenClApi.GetProgramInfo(program, OpenClApi.ProgramBinaries, (nuint)sizeof(nint), &ptr, null) != 0) return;
-            }
-            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            string tmp = path + $".tmp-{Environment.ProcessId}-{Environment.CurrentManagedThreadId}";
-            File.WriteAllBytes(tmp, binary);
-            File.Move(tmp, path, overwrite: true);
+            byte* ptr = b;
+            if (OpenClApi.GetProgramInfo(program, OpenClApi.ProgramBinaries, (nuint)sizeof(nint), &ptr, null) != 0) return;
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        KernelBinaryCache.TryWrite(path, binary);
     }
 }
