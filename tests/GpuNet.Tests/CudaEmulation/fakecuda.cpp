@@ -6,6 +6,8 @@
 // object, loaded with dlopen. A launch runs every block in turn, each CUDA thread a fiber that yields at __syncthreads,
 // so the kernels' CUDA dialect (indexing, shared memory, barriers) really executes.
 //
+// It also has cuBLAS's cublasSgemm_v2 (column-major, naive) for the bench's comparison to run here (GPUNET_CUBLAS).
+//
 // Like the driver it insists on discipline: memory calls and launches fail with CUDA_ERROR_INVALID_CONTEXT on a thread
 // where no context is current, copies outside an allocation fail, blocks over 1024 threads fail, and new allocations
 // are filled with NaN. Knobs for tests: FAKECUDA_MEMORY (bytes of device memory; CUDA_ERROR_OUT_OF_MEMORY past it),
@@ -293,6 +295,23 @@ CUresult cuGetErrorName(int result, const char** name) {
 CUresult cuGetErrorString(int result, const char** text) {
   *text = result == ILLEGAL_ADDRESS ? "an illegal memory access was encountered" : "(emulated)";
   return OK;
+}
+
+// ---- cuBLAS (the bench's comparison): plain column-major SGEMM, no transposes ----
+int cublasCreate_v2(void** handle) { static int h; *handle = &h; return 0; }
+int cublasDestroy_v2(void*) { return 0; }
+int cublasSetMathMode(void*, int) { return 0; }
+int cublasSetStream_v2(void*, void*) { return 0; }
+int cublasSgemm_v2(void*, int ta, int tb, int m, int n, int k, const float* alpha, const float* a, int lda,
+                   const float* b, int ldb, const float* beta, float* c, int ldc) {
+  if (ta != 0 || tb != 0 || guard() != OK) return 7;   // CUBLAS_STATUS_INVALID_VALUE
+  for (int j = 0; j < n; j++)
+    for (int i = 0; i < m; i++) {
+      double s = 0;
+      for (int p = 0; p < k; p++) s += (double)a[i + (size_t)p * lda] * b[p + (size_t)j * ldb];
+      c[i + (size_t)j * ldc] = (float)(*alpha * s + (*beta == 0 ? 0 : *beta * c[i + (size_t)j * ldc]));
+    }
+  return 0;
 }
 
 // ---- NVRTC ----

@@ -58,6 +58,9 @@ public sealed unsafe class CudaAccelerator : KernelAccelerator
     /// <summary>Bytes this accelerator holds from the driver: tensors in use plus the allocator's cached blocks.</summary>
     public long ReservedBytes => _pool.Reserved;
 
+    /// <summary>The accelerator's stream, for interop with CUDA libraries (the bench's cuBLAS comparison).</summary>
+    internal nint Stream => _stream;
+
     /// <summary>Makes this accelerator's context current on the calling thread (the driver API is per thread).</summary>
     internal void MakeCurrent()
     {
