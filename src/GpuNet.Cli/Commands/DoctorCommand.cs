@@ -12,7 +12,6 @@ internal static class DoctorCommand
         var device = new Option<string[]>("--device", "-d")
         {
             Description = "Device(s) to check, e.g. opencl:0 or cuda (= cuda:0); repeat for several. Default: every OpenCL and CUDA device found",
-            AllowMultipleArgumentsPerToken = false,
         };
         var json = new Option<bool>("--json") { Description = "Print the reports as JSON instead of tables" };
         var cmd = new Command("doctor",

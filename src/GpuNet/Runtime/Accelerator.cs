@@ -111,5 +111,10 @@ public abstract partial class Accelerator : IDisposable
 public class AcceleratorException : Exception
 {
     public AcceleratorException(string message) : base(message) { }
-    public AcceleratorException(string message, Exception inner) : base(message, inner) { }
+    protected AcceleratorException(string message, string call, int status) : base(message) { Call = call; Status = status; }
+
+    /// <summary>The driver call that failed (clBuildProgram, cuMemAlloc, …); empty when the error is not one call's.</summary>
+    public string Call { get; } = "";
+    /// <summary>The backend's status code (CL_…, CUDA_ERROR_…) of <see cref="Call"/>.</summary>
+    public int Status { get; }
 }

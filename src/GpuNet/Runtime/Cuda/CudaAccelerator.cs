@@ -44,8 +44,7 @@ public sealed unsafe class CudaAccelerator : KernelAccelerator
         CudaApi.Check(CudaApi.EventCreate(&e0, 0), "cuEventCreate");
         CudaApi.Check(CudaApi.EventCreate(&e1, 0), "cuEventCreate");
         (_eventStart, _eventEnd) = (e0, e1);
-        _pool = new CudaMemoryPool(this);
-        GemmTuning = GemmParameters.Gpu;
+        _pool = new CudaMemoryPool(this);   // GemmTuning stays the GPU set, KernelAccelerator's default
     }
 
     public override string Name { get; }
@@ -209,7 +208,7 @@ public sealed class CudaBuffer : DeviceBuffer
 internal sealed unsafe class CudaMemoryPool(CudaAccelerator acc)
 {
     private readonly Dictionary<long, Stack<ulong>> _free = [];
-    private long _reserved, _cached;
+    private long _reserved;
 
     public long Reserved => Interlocked.Read(ref _reserved);
 
@@ -221,7 +220,7 @@ internal sealed unsafe class CudaMemoryPool(CudaAccelerator acc)
         size = Round(bytes);
         lock (_free)
         {
-            if (_free.TryGetValue(size, out var stack) && stack.Count > 0) { _cached -= size; return stack.Pop(); }
+            if (_free.TryGetValue(size, out var stack) && stack.Count > 0) return stack.Pop();
         }
         ulong ptr;
         int status = CudaApi.MemAlloc(&ptr, (nuint)size);
@@ -248,7 +247,6 @@ internal sealed unsafe class CudaMemoryPool(CudaAccelerator acc)
         {
             if (!_free.TryGetValue(size, out var stack)) _free[size] = stack = new Stack<ulong>();
             stack.Push(ptr);
-            _cached += size;
         }
     }
 
@@ -264,7 +262,6 @@ internal sealed unsafe class CudaMemoryPool(CudaAccelerator acc)
                     CudaApi.MemFree(stack.Pop());
                     Interlocked.Add(ref _reserved, -size);
                 }
-            _cached = 0;
         }
     }
 }

@@ -13,7 +13,7 @@ internal static unsafe partial class CudaApi
     static CudaApi() => NativeLibraries.EnsureRegistered();
 
     // CUdevice_attribute
-    public const int AttrMaxThreadsPerBlock = 1, AttrMaxGridDimY = 6, AttrMaxSharedMemoryPerBlock = 8,
+    public const int AttrMaxThreadsPerBlock = 1, AttrMaxGridDimY = 6,
         AttrMultiprocessorCount = 16, AttrComputeCapabilityMajor = 75, AttrComputeCapabilityMinor = 76;
     // CUfunction_attribute
     public const int FuncAttrMaxThreadsPerBlock = 0;
@@ -87,17 +87,11 @@ internal static unsafe partial class CudaApi
 public sealed class CudaException : AcceleratorException
 {
     public CudaException(string call, int result, string? detail = null)
-        : base($"{call} failed with {CudaApi.Describe(result)}{(detail is null ? "" : ": " + detail)}")
-    {
-        Call = call; Result = result;
-    }
+        : base($"{call} failed with {CudaApi.Describe(result)}{(detail is null ? "" : ": " + detail)}", call, result) { }
 
     public CudaException(string message) : base(message) { }
 
-    public string Call { get; } = "";
-    public int Result { get; }
-
-    public const int OutOfMemory = 2, InvalidImage = 200, NoBinaryForGpu = 209, InvalidPtx = 218, UnsupportedPtxVersion = 222;
+    public const int OutOfMemory = 2;
 
     /// <summary>
     /// Errors after which the context is corrupt and every later call fails (illegal address, launch failure,

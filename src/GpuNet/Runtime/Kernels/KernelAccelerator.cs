@@ -56,7 +56,7 @@ public abstract unsafe partial class KernelAccelerator : Accelerator
         return _workspace.Slice(0, length);
     }
 
-    /// <summary>Frees the workspace and every program; backends call it before releasing their context.</summary>
+    /// <summary>Frees the workspace and every program; each backend's Dispose calls it before releasing its context.</summary>
     protected void ReleaseKernels()
     {
         _workspace?.Dispose();
@@ -101,11 +101,6 @@ public abstract unsafe partial class KernelAccelerator : Accelerator
         }
     }
 
-    public override void Dispose()
-    {
-        ReleaseKernels();
-        base.Dispose();
-    }
 }
 
 /// <summary>A compiled kernel file: its kernels by name.</summary>

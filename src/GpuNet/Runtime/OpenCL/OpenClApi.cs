@@ -86,15 +86,9 @@ internal static unsafe partial class OpenClApi
 public sealed class OpenClException : AcceleratorException
 {
     public OpenClException(string call, int status, string? detail = null)
-        : base($"{call} failed with {Name(status)} ({status}){(detail is null ? "" : ": " + detail)}")
-    {
-        Call = call; Status = status;
-    }
+        : base($"{call} failed with {Name(status)} ({status}){(detail is null ? "" : ": " + detail)}", call, status) { }
 
     public OpenClException(string message) : base(message) { }
-
-    public string Call { get; } = "";
-    public int Status { get; }
 
     public static string Name(int status) => status switch
     {
