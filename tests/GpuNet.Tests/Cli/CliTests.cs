@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace GpuNet.Tests.Cli;
@@ -9,18 +8,7 @@ public sealed class CliTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("gpunet-cli").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    internal static (int Code, string Out, string Err) Gpunet(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "gpunet.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        using var p = Process.Start(psi)!;
-        var outTask = p.StandardOutput.ReadToEndAsync();
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, outTask.Result, err);
-    }
+    internal static (int Code, string Out, string Err) Gpunet(params string[] args) => ChildProcess.Gpunet(null, args);
 
     [Theory]
     [InlineData("lenet5", "61,706")]

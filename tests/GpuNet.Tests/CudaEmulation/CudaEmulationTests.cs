@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using GpuNet.Runtime;
 using GpuNet.Tests.Ops;
@@ -17,8 +16,8 @@ public sealed class FakeCudaFixture : IDisposable
     public FakeCudaFixture()
     {
         string source = Path.Combine(AppContext.BaseDirectory, "CudaEmulation", "fakecuda.cpp");
-        var (code, output) = Run("g++", ["-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-o", Library, source, "-ldl"], new Dictionary<string, string>());
-        if (code != 0) throw new InvalidOperationException($"building fakecuda.cpp failed:\n{output}");
+        var (code, _, err) = ChildProcess.Run("g++", ["-std=c++20", "-O1", "-shared", "-fPIC", "-pthread", "-o", Library, source, "-ldl"]);
+        if (code != 0) throw new InvalidOperationException($"building fakecuda.cpp failed:\n{err}");
     }
 
     /// <summary>Environment that makes a child process see the emulated device (plus <paramref name="extra"/>).</summary>
@@ -26,39 +25,17 @@ public sealed class FakeCudaFixture : IDisposable
     {
         var env = new Dictionary<string, string>
         {
-            ["GPUNET_CUDA_DRIVER"] = Library, ["GPUNET_NVRTC"] = Library, ["GPUNET_CACHE"] = Path.Combine(Dir, "cache"), ["NO_COLOR"] = "1",
+            ["GPUNET_CUDA_DRIVER"] = Library, ["GPUNET_NVRTC"] = Library, ["GPUNET_CACHE"] = Path.Combine(Dir, "cache"),
         };
         foreach (var (k, v) in extra) env[k] = v;
         return env;
     }
 
-    /// <summary>Runs a program; Output is its standard output followed by its standard error.</summary>
-    public static (int Code, string Output) Run(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
-    {
-        var (code, stdout, stderr) = RunSeparately(file, args, env);
-        return (code, stdout + stderr);
-    }
-
-    public static (int Code, string Out, string Err) RunSeparately(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> env)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output, err.Result);
-    }
-
-    public (int Code, string Output) Gpunet(IReadOnlyDictionary<string, string> env, params string[] args) =>
-        Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "gpunet.dll"), .. args], env);
-
     /// <summary>`gpunet doctor --device cuda --json`: exit code and the first device's checks.</summary>
-    public (int Code, List<JsonElement> Checks, string Err) DoctorJson(IReadOnlyDictionary<string, string> env)
+    public static (int Code, List<JsonElement> Checks) DoctorJson(IReadOnlyDictionary<string, string> env)
     {
-        var (code, stdout, stderr) = RunSeparately("dotnet", [Path.Combine(AppContext.BaseDirectory, "gpunet.dll"), "doctor", "--device", "cuda", "--json"], env);
-        return (code, JsonDocument.Parse(stdout).RootElement[0].GetProperty("checks").EnumerateArray().ToList(), stderr);
+        var (code, stdout, _) = ChildProcess.Gpunet(env, "doctor", "--device", "cuda", "--json");
+        return (code, JsonDocument.Parse(stdout).RootElement[0].GetProperty("checks").EnumerateArray().ToList());
     }
 
     public void Dispose() => Directory.Delete(Dir, true);
@@ -78,9 +55,10 @@ public sealed class CudaEmulationTests(FakeCudaFixture fake) : IClassFixture<Fak
     public void The_cuda_test_classes_pass_on_the_emulated_driver()
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "GpuNet.Tests.dll");
-        var (code, output) = FakeCudaFixture.Run("dotnet",
+        var (code, stdout, stderr) = ChildProcess.Run("dotnet",
             ["test", dll, "--filter", "FullyQualifiedName~GpuNet.Tests.Ops.CudaOpTests|FullyQualifiedName~GpuNet.Tests.Models.CudaSameGpuTwoTowerTests"],
             fake.Environment());
+        string output = stdout + stderr;
         Assert.True(code == 0, $"CUDA tests on the emulated driver failed:\n{output}");
         var summary = System.Text.RegularExpressions.Regex.Match(output, @"Failed:\s+(\d+), Passed:\s+(\d+), Skipped:\s+(\d+)");
         Assert.True(summary.Success, output);
@@ -92,13 +70,13 @@ public sealed class CudaEmulationTests(FakeCudaFixture fake) : IClassFixture<Fak
     [AcceleratorFact]
     public void Doctor_lists_the_device_and_passes_every_kernel()
     {
-        var (code, output) = fake.Gpunet(fake.Environment(), "doctor", "--device", "cuda");
-        Assert.True(code == 0, output);
+        var (code, output, err) = ChildProcess.Gpunet(fake.Environment(), "doctor", "--device", "cuda");
+        Assert.True(code == 0, output + err);
         Assert.Contains("compute capability 9.0", output);
         Assert.Contains("NVRTC 13.0", output);
         Assert.Contains($"cuda:0: {Doctor.Checks.Count} of {Doctor.Checks.Count} ops pass, {KernelSource.Kernels.Count} of {KernelSource.Kernels.Count} kernels run", output);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(fake.Dir, "cache", "cuda"), "*.cubin"));
-        var (devCode, devices) = fake.Gpunet(fake.Environment(), "devices");
+        var (devCode, devices, _) = ChildProcess.Gpunet(fake.Environment(), "devices");
         Assert.Equal(0, devCode);
         Assert.Contains("cuda:0", devices);
     }
@@ -106,7 +84,7 @@ public sealed class CudaEmulationTests(FakeCudaFixture fake) : IClassFixture<Fak
     [AcceleratorFact]
     public void Out_of_memory_says_how_much_was_asked_free_and_held_and_the_engine_stays_usable()
     {
-        var (code, checks, _) = fake.DoctorJson(fake.Environment(("FAKECUDA_MEMORY", "60000")));
+        var (code, checks) = FakeCudaFixture.DoctorJson(fake.Environment(("FAKECUDA_MEMORY", "60000")));
         Assert.Equal(1, code);
         int first = checks.FindIndex(c => c.GetProperty("error").GetString()?.Contains("CUDA_ERROR_OUT_OF_MEMORY") == true);
         Assert.True(first >= 0, "no check ran out of memory");
@@ -119,7 +97,7 @@ public sealed class CudaEmulationTests(FakeCudaFixture fake) : IClassFixture<Fak
     [AcceleratorFact]
     public void A_kernel_that_crashes_is_named_and_the_process_is_told_to_restart()
     {
-        var (code, checks, _) = fake.DoctorJson(fake.Environment(("FAKECUDA_FAIL_KERNEL", "relu_forward")));
+        var (code, checks) = FakeCudaFixture.DoctorJson(fake.Environment(("FAKECUDA_FAIL_KERNEL", "relu_forward")));
         Assert.Equal(1, code);
         var relu = checks.Single(c => c.GetProperty("op").GetString() == "ReluForward");
         string error = relu.GetProperty("error").GetString()!;
