@@ -1,7 +1,7 @@
 namespace GpuNet.Runtime;
 
 /// <summary>Kinds of accelerator GpuNet knows.</summary>
-public enum AcceleratorKind { Cpu, OpenCL, Cuda }
+public enum AcceleratorKind { Cpu, OpenCL, Cuda, IlgpuCpu }
 
 /// <summary>
 /// One device and the op set that runs on it (ILGPU's shape: one accelerator per device; several devices =

@@ -15,6 +15,7 @@ public static class Devices
     {
         string n = name.Trim().ToLowerInvariant();
         if (n == "cpu") return new CpuAccelerator();
+        if (n == "ilgpu-cpu") return Ilgpu.IlgpuDevices.OpenCpu();
         if (n.StartsWith("cpu:") && int.TryParse(n[4..], out int threads) && threads > 0) return new CpuAccelerator(threads, n);
         if (n == "opencl") return new OpenClAccelerator(0);
         if (n.StartsWith("opencl:") && int.TryParse(n[7..], out int index)) return new OpenClAccelerator(index);
@@ -38,6 +39,12 @@ public static class Devices
             return (new CpuAccelerator(half, "cpu#0"), new CpuAccelerator(half, "cpu#1"));
         }
         string a = parts[0].ToLowerInvariant(), b = parts[1].ToLowerInvariant();
+        if (a == "ilgpu-cpu" && b == "ilgpu-cpu")
+        {
+            var cpu0 = Ilgpu.IlgpuDevices.OpenCpu("ilgpu-cpu#0");
+            try { return (cpu0, Ilgpu.IlgpuDevices.OpenCpu("ilgpu-cpu#1")); }
+            catch { cpu0.Dispose(); throw; }
+        }
         if (a == "cuda") a = "cuda:0";
         if (b == "cuda") b = "cuda:0";
         if (a == b && a.StartsWith("cuda:") && int.TryParse(a[5..], out int gpu))
@@ -53,7 +60,7 @@ public static class Devices
 
     /// <summary>Names of the accelerators this machine offers.</summary>
     public static IReadOnlyList<string> Available() =>
-        ["cpu", .. OpenClDevices.All.Select(d => $"opencl:{d.Index}"), .. CudaDevices.All.Select(d => $"cuda:{d.Index}")];
+        ["cpu", "ilgpu-cpu", .. OpenClDevices.All.Select(d => $"opencl:{d.Index}"), .. CudaDevices.All.Select(d => $"cuda:{d.Index}")];
 
     /// <summary>Why OpenCL devices are missing, if they are (what to install); null when there are some.</summary>
     public static string? OpenClUnavailable => OpenClDevices.WhyUnavailable;

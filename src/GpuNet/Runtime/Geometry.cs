@@ -66,3 +66,16 @@ public readonly record struct LrnParameters(int Size = 5, float Alpha = 1e-4f, f
 /// (N, total) activation passes (w, off, total) and gets exactly the mask bits of the undivided tensor.
 /// </summary>
 public readonly record struct DropoutIndexing(int RowLength, int RowOffset, int GlobalRowLength);
+
+/// <summary>How an accelerator runs convolutions.</summary>
+public enum ConvAlgorithm
+{
+    /// <summary>A fixed rule per shape: direct kernels for small work, im2col + GEMM for large (deterministic).</summary>
+    Auto,
+    /// <summary>One thread per output (input, filter) element.</summary>
+    Direct,
+    /// <summary>im2col/col2im around the tiled GEMM, several images per GEMM.</summary>
+    Im2colGemm,
+    /// <summary>Times both once per shape and keeps the faster (opt-in; recorded in <c>ConvChoices</c>).</summary>
+    Measure,
+}

@@ -19,6 +19,8 @@ public sealed class RequiresAcceleratorAttribute(string kind) : Attribute
         "opencl" => Devices.OpenClUnavailable is { } why ? $"no OpenCL device ({why})" : null,
         "opencl2" => Devices.OpenClUnavailable is { } why ? $"no OpenCL device ({why})"
             : GpuNet.Runtime.OpenCL.OpenClDevices.All.Count < 2 ? "needs two OpenCL devices; with PoCL set POCL_DEVICES=\"pthread pthread\"" : null,
+        "ilgpu-cuda" => GpuNet.Runtime.Ilgpu.IlgpuDevices.CudaUnavailable is { } why ? $"no CUDA device ({why})" : null,
+        "ilgpu-opencl" => GpuNet.Runtime.Ilgpu.IlgpuDevices.OpenClUnavailable,
         "cuda" => Devices.CudaUnavailable is { } why ? $"no CUDA device ({why})" : null,
         "turbojpeg" => GpuNet.Data.TurboJpeg.Unavailable,
         "g++" => new[] { "/usr/bin/g++", "/usr/local/bin/g++" }.Any(File.Exists) ? null : "g++ not found (apt-get install g++); it syntax-checks the CUDA dialect",

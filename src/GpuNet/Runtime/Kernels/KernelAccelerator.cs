@@ -147,6 +147,3 @@ public struct KernelArguments
     [InlineArray(Max)]
     private struct Values { private ulong _first; }
 }
-
-/// <summary>How an accelerator runs convolutions.</summary>
-public enum ConvAlgorithm { Auto, Direct, Im2colGemm }
