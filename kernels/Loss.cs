@@ -128,22 +128,22 @@ public static class LossKernels
         RowGradient(RowTerm.BinaryCrossEntropy, logits, target, dlogits, factor);
 
     /// <summary>
-    /// stats[0] += Σ loss, stats[1] += rows whose first largest probability is at the label: a training step's running
-    /// loss and correct count stay on the device. Launched as one group (a fixed summation order: the same sums on
-    /// every run). probs: (N, C); labels, loss: (N); stats: (2).
+    /// stats[0] += lossScale · Σ loss, stats[1] += rows whose first largest score is at the label: a training step's
+    /// running loss and correct count stay on the device. Launched as one group (a fixed summation order: the same sums
+    /// on every run). scores: (N, C); labels, loss: (N); stats: (2).
     /// </summary>
-    public static void AccumulateLossAndCorrect(ArrayView<float> probs, ArrayView<float> labels,
-        ArrayView<float> loss, ArrayView<float> stats, int c)
+    public static void AccumulateLossAndCorrect(ArrayView<float> scores, ArrayView<float> labels,
+        ArrayView<float> loss, ArrayView<float> stats, int c, float lossScale)
     {
         int lid = Group.IdxX, local = Group.DimX, n = loss.IntLength;
         float lossSum = 0f, correct = 0f;
         for (int i = lid; i < n; i += local)
         {
             int at = i * c, best = 0;
-            float bestValue = probs[at];
+            float bestValue = scores[at];
             for (int j = 1; j < c; j++)
             {
-                float v = probs[at + j];
+                float v = scores[at + j];
                 if (v > bestValue) { bestValue = v; best = j; }
             }
             if (best == (int)labels[i]) correct += 1f;
@@ -153,7 +153,7 @@ public static class LossKernels
         correct = GroupExtensions.AllReduce<float, AddFloat>(correct);
         if (lid == 0)
         {
-            stats[0] += lossSum;
+            stats[0] += lossScale * lossSum;
             stats[1] += correct;
         }
     }

@@ -5,7 +5,7 @@ using GpuNet.Runtime.Cpu;
 namespace GpuNet.Bench;
 
 /// <summary>
-/// SGEMM C = A·B (square, row-major, fp32) on the CPU accelerator and on opencl:0 (PoCL here) next to OpenBLAS
+/// SGEMM C = A·B (square, row-major, fp32) on the CPU accelerator next to OpenBLAS
 /// cblas_sgemm in the same process, all on all cores. The Ratio column is GpuNet time / OpenBLAS time (below 1 is faster than OpenBLAS).
 /// </summary>
 [MemoryDiagnoser(false)]
@@ -13,8 +13,6 @@ public unsafe class GemmBenchmarks
 {
     private CpuAccelerator _acc = null!;
     private Tensor _a = null!, _b = null!, _c = null!;
-    private GpuNet.Runtime.OpenCL.OpenClAccelerator? _cl;
-    private Tensor? _clA, _clB, _clC;
     private float[] _ha = [], _hb = [], _hc = [];
 
     [Params(512, 1024, 2048)]
@@ -30,11 +28,6 @@ public unsafe class GemmBenchmarks
         _hc = new float[N * N];
         _a = _acc.FromHost(_ha, N, N); _b = _acc.FromHost(_hb, N, N); _c = _acc.Zeros(N, N);
         OpenBlas.SetThreads(Environment.ProcessorCount);
-        if (GpuNet.Runtime.Devices.OpenClUnavailable is null)
-        {
-            _cl = new GpuNet.Runtime.OpenCL.OpenClAccelerator(0);
-            _clA = _cl.FromHost(_ha, N, N); _clB = _cl.FromHost(_hb, N, N); _clC = _cl.Zeros(N, N);
-        }
     }
 
     [Benchmark(Baseline = true, Description = "OpenBLAS cblas_sgemm")]
@@ -47,18 +40,9 @@ public unsafe class GemmBenchmarks
     [Benchmark(Description = "GpuNet cpu Gemm")]
     public void GpuNetGemm() => _acc.Gemm(false, false, 1f, _a, _b, 0f, _c);
 
-    [Benchmark(Description = "GpuNet opencl:0 Gemm")]
-    public void OpenClGemm()
-    {
-        if (_cl is null) throw new InvalidOperationException("no OpenCL device");
-        _cl.Gemm(false, false, 1f, _clA!, _clB!, 0f, _clC!);
-        _cl.Synchronize();
-    }
-
     [GlobalCleanup]
     public void Cleanup()
     {
         _a.Dispose(); _b.Dispose(); _c.Dispose(); _acc.Dispose();
-        _clA?.Dispose(); _clB?.Dispose(); _clC?.Dispose(); _cl?.Dispose();
     }
 }

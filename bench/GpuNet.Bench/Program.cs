@@ -22,14 +22,9 @@ switch (mode)
         return 0;
     case "layers":
         return LayerTimes.Run(args.Length > 1 ? args[1] : "lenet5", args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 50, args.Length > 4 ? args[4] : "cpu");   // DEVICE may list several: cpu,opencl:0
-    case "gemm-tune":
-        return GemmTune.Run(args.Length > 1 ? int.Parse(args[1]) : 1024, args.Length > 2 ? int.Parse(args[2]) : 0);
     case "pipeline":
         if (args.Length < 2) { Console.Error.WriteLine("usage: pipeline DIR [MODEL] [ROUNDS] [WORKERS]"); return 2; }
         return PipelineRate.Run(args[1], args.Length > 2 ? args[2] : "alexnet-small", args.Length > 3 ? int.Parse(args[3]) : 5, args.Length > 4 ? int.Parse(args[4]) : 0);
-    case "cuda-gemm":
-        return CudaGemm.Run((args.Length > 1 ? args[1] : "1024,2048,4096,8192").Split(',').Select(int.Parse).ToArray(),
-            args.Length > 2 ? args[2] : "cuda:0", args.Length > 3 ? int.Parse(args[3]) : 10);
     case "lenet-epoch":
         return LeNetEpoch.Run(args.Length > 1 ? args[1] : "data/mnist", args.Length > 2 ? int.Parse(args[2]) : 3, 32);
     default:

@@ -72,7 +72,7 @@ internal static class DoctorCommand
         AnsiConsole.Write(t);
         int failed = rep.Checks.Count(c => !c.Passed);
         string kernels = rep.KernelsRun.Count + rep.KernelsNotRun.Count == 0 ? ""
-            : $", {rep.KernelsRun.Count} of {KernelSource.Kernels.Count} kernels run" + (rep.KernelsNotRun.Count > 0 ? $"; not run: {string.Join(", ", rep.KernelsNotRun)}" : "");
+            : $", {rep.KernelsRun.Count} of {0} kernels run" + (rep.KernelsNotRun.Count > 0 ? $"; not run: {string.Join(", ", rep.KernelsNotRun)}" : "");
         Console.WriteLine($"{rep.Device}: {rep.Checks.Count - failed} of {rep.Checks.Count} ops pass{kernels}");
         Console.WriteLine(rep.Passed ? $"{rep.Device}: OK" : $"{rep.Device}: FAILED");
     }

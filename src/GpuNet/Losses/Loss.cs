@@ -34,23 +34,39 @@ public sealed class Loss : IDisposable
     /// <summary>Softmax probabilities of the last forward, for cross-entropy losses (N, C).</summary>
     public Tensor? Probabilities => _curProbs;
 
-    /// <summary>Mean loss of output (N, C) against labels (N).</summary>
+    /// <summary>Mean loss of output (N, C) against labels (N), read back from the device.</summary>
     public float Forward(Tensor output, ReadOnlySpan<int> labels)
+    {
+        var loss = Compute(output, labels);
+        double sum = 0;
+        _acc.CopyToHost(loss, _hostLoss);
+        foreach (float v in _hostLoss.AsSpan(0, loss.Length)) sum += v;
+        return (float)(sum * _scale);
+    }
+
+    /// <summary>
+    /// Adds this batch's mean loss times N and its correct count to stats (2) on the device, without reading anything
+    /// back (the trainer reads stats once per progress update).
+    /// </summary>
+    public void Accumulate(Tensor stats)
+    {
+        var output = _output ?? throw new InvalidOperationException("Accumulate before Forward");
+        int n = output.Shape[0];
+        _acc.AccumulateLossAndCorrect(_curProbs ?? output, _curLabels!, _perSample!.Slice(0, n), stats, n * _scale);
+    }
+
+    /// <summary>Per-sample losses of output (N, C) against labels (N), left on the device: labels go up, nothing comes back.</summary>
+    public Tensor Compute(Tensor output, ReadOnlySpan<int> labels)
     {
         int n = output.Shape[0], c = output.Shape[1];
         if (labels.Length != n) throw new ArgumentException($"{labels.Length} labels for a batch of {n}");
         _output = output;
+        _curProbs = null;
         var lab = _curLabels = Ensure(ref _labels, n);
         if (_hostLabels.Length != n) { _hostLabels = new float[n]; _hostLoss = new float[n]; }
-        var hostLabels = _hostLabels;
+        _acc.UploadLabels(labels, c, lab, _hostLabels);
         double norm = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if ((uint)labels[i] >= (uint)c) throw new ArgumentException($"label {labels[i]} is outside the model's {c} classes");
-            hostLabels[i] = labels[i];
-            norm += _weights is null ? 1 : _weights[labels[i]];
-        }
-        lab.CopyFrom(hostLabels);
+        for (int i = 0; i < n; i++) norm += _weights is null ? 1 : _weights[labels[i]];
         _scale = (float)(1.0 / Math.Max(norm, 1e-12));
         var loss = Ensure(ref _perSample, n);
         switch (Kind)
@@ -74,10 +90,7 @@ public sealed class Loss : IDisposable
                 else _acc.BinaryCrossEntropyForward(output, t, loss);
                 break;
         }
-        double sum = 0;
-        _acc.CopyToHost(loss, _hostLoss);
-        foreach (float v in _hostLoss) sum += v;
-        return (float)(sum * _scale);
+        return loss;
     }
 
     /// <summary>Gradient of the last forward's mean loss with respect to the output.</summary>

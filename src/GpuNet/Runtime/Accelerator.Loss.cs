@@ -57,6 +57,36 @@ public abstract partial class Accelerator
     /// <summary>dlogits = scale · (σ(z) − t) / D.</summary>
     public void BinaryCrossEntropyBackward(Tensor logits, Tensor target, Tensor dlogits, float scale) { var (n, d) = CheckRegression(logits, target, null); Check(dlogits, nameof(dlogits), logits.Shape); BinaryCrossEntropyBackwardInternal(logits, target, dlogits, scale, n, d); }
 
+    /// <summary>
+    /// Checks class labels on the host (each in [0, classes)) and uploads them with the batch as the float class
+    /// indices the loss kernels read. destination: (N).
+    /// </summary>
+    public void UploadLabels(ReadOnlySpan<int> labels, int classes, Tensor destination, Span<float> staging)
+    {
+        Check(destination, nameof(destination), labels.Length);
+        if (staging.Length < labels.Length)
+            throw new ArgumentException($"label staging holds {staging.Length}, the batch has {labels.Length} labels");
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)classes)
+                throw new ArgumentException($"label {labels[i]} of sample {i} is outside the model's {classes} classes (0 to {classes - 1})");
+            staging[i] = labels[i];
+        }
+        CopyFromHost(staging[..labels.Length], destination);
+    }
+
+    /// <summary>
+    /// stats[0] += lossScale · Σ_i loss_i and stats[1] += the number of rows whose first largest score is at the label,
+    /// on the device: training reads the two numbers back once per progress update, not per step.
+    /// scores: (N, C); labels, loss: (N); stats: (2).
+    /// </summary>
+    public void AccumulateLossAndCorrect(Tensor scores, Tensor labels, Tensor loss, Tensor stats, float lossScale)
+    {
+        var (n, c) = CheckClassification(scores, labels, null);
+        Check(loss, nameof(loss), n); Check(stats, nameof(stats), 2);
+        AccumulateLossAndCorrectInternal(scores, labels, loss, stats, lossScale, n, c);
+    }
+
     private (int N, int C) CheckClassification(Tensor scores, Tensor labels, Tensor? weights)
     {
         Check(scores, nameof(scores));
@@ -75,6 +105,8 @@ public abstract partial class Accelerator
         return (n, d);
     }
 
+    protected abstract void AccumulateLossAndCorrectInternal(Tensor scores, Tensor labels, Tensor loss, Tensor stats,
+        float lossScale, int n, int c);
     protected abstract void SoftmaxCrossEntropyForwardInternal(Tensor logits, Tensor labels, Tensor? classWeights, Tensor probs, Tensor loss, int n, int c);
     protected abstract void SoftmaxCrossEntropyBackwardInternal(Tensor probs, Tensor labels, Tensor? classWeights, Tensor dlogits, float scale, int n, int c);
     protected abstract void HingeForwardInternal(Tensor scores, Tensor labels, Tensor loss, int n, int c);

@@ -54,9 +54,16 @@ public abstract partial class Accelerator : IDisposable
 
     internal void OnFreed(long bytes) => Interlocked.Add(ref _allocatedBytes, -bytes);
 
+    /// <summary>Host-to-device copies made through this accelerator (uploads of inputs, labels, parameters).</summary>
+    public long Uploads => Interlocked.Read(ref _uploads);
+    /// <summary>Device-to-host copies made through this accelerator (results read back).</summary>
+    public long Downloads => Interlocked.Read(ref _downloads);
+    private long _uploads, _downloads;
+
     public void CopyFromHost(ReadOnlySpan<float> source, Tensor destination)
     {
         Check(destination, nameof(destination));
+        Interlocked.Increment(ref _uploads);
         if (source.Length != destination.Length)
             throw new ArgumentException($"host data has {source.Length} elements, tensor {Shapes.Format(destination.Shape)} holds {destination.Length}");
         CopyFromHostInternal(source, destination);
@@ -65,6 +72,7 @@ public abstract partial class Accelerator : IDisposable
     public void CopyToHost(Tensor source, Span<float> destination)
     {
         Check(source, nameof(source));
+        Interlocked.Increment(ref _downloads);
         if (destination.Length < source.Length)
             throw new ArgumentException($"host span has {destination.Length} elements, tensor {Shapes.Format(source.Shape)} holds {source.Length}");
         CopyToHostInternal(source, destination[..source.Length]);

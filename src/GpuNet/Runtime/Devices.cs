@@ -1,78 +1,80 @@
 using GpuNet.Runtime.Cpu;
-using GpuNet.Runtime.Cuda;
-using GpuNet.Runtime.OpenCL;
+using GpuNet.Runtime.Ilgpu;
 
 namespace GpuNet.Runtime;
 
 /// <summary>
-/// Opens accelerators by the names users type: <c>cpu</c> (all cores), <c>cpu:T</c> (T threads), <c>opencl</c> or
-/// <c>opencl:i</c> (the i-th OpenCL device across platforms, as <c>gpunet devices</c> lists them), <c>cuda</c> or
-/// <c>cuda:i</c> (the i-th CUDA device).
+/// Opens accelerators by the names users type: <c>cpu</c> (the managed CPU accelerator, all cores), <c>cpu:T</c>
+/// (T threads), <c>cuda</c> or <c>cuda:i</c> (ILGPU's CUDA accelerator on GPU i), <c>opencl</c> or <c>opencl:i</c>
+/// (ILGPU's OpenCL accelerator on the i-th OpenCL 2.0+ device), <c>ilgpu-cpu</c> (ILGPU's CPU accelerator: the GPU
+/// kernels executed on the CPU, for tests and kernel debugging).
 /// </summary>
 public static class Devices
 {
-    public static Accelerator Open(string name)
+    public static Accelerator Open(string name) => Open(name, null);
+
+    private static Accelerator Open(string name, string? rename)
     {
         string n = name.Trim().ToLowerInvariant();
-        if (n == "cpu") return new CpuAccelerator();
-        if (n == "ilgpu-cpu") return Ilgpu.IlgpuDevices.OpenCpu();
-        if (n.StartsWith("cpu:") && int.TryParse(n[4..], out int threads) && threads > 0) return new CpuAccelerator(threads, n);
-        if (n == "opencl") return new OpenClAccelerator(0);
-        if (n.StartsWith("opencl:") && int.TryParse(n[7..], out int index)) return new OpenClAccelerator(index);
-        if (n == "cuda") return new CudaAccelerator(0);
-        if (n.StartsWith("cuda:") && int.TryParse(n[5..], out int gpu)) return new CudaAccelerator(gpu);
-        throw new ArgumentException($"unknown device '{name}'; available: {string.Join(", ", Available())} (cpu:T picks T threads)");
+        if (n == "cpu") return new CpuAccelerator(0, rename ?? "cpu");
+        if (n.StartsWith("cpu:") && int.TryParse(n[4..], out int threads) && threads > 0)
+            return new CpuAccelerator(threads, rename ?? n);
+        if (n == "ilgpu-cpu") return IlgpuDevices.OpenCpu(rename ?? n);
+        if (n == "cuda") return IlgpuDevices.OpenCuda(0, rename);
+        if (n.StartsWith("cuda:") && int.TryParse(n[5..], out int gpu)) return IlgpuDevices.OpenCuda(gpu, rename);
+        if (n == "opencl") return IlgpuDevices.OpenOpenCl(0, rename);
+        if (n.StartsWith("opencl:") && int.TryParse(n[7..], out int index)) return IlgpuDevices.OpenOpenCl(index, rename);
+        throw new ArgumentException($"unknown device '{name}'; available: {string.Join(", ", Available())} " +
+                                    "(cpu:T picks T threads)");
     }
 
     /// <summary>
-    /// Two accelerators for a split model, from "A,B": any two device names; "cpu,cpu" gives two CPU accelerators with
-    /// half the cores each (each with its own memory accounting); "cuda:0,cuda:0" two accelerators on one GPU, each
-    /// with its own stream and memory pool, named cuda:0#0 and cuda:0#1.
+    /// Two accelerators for a split model, from "A,B": any two device names. "cpu,cpu" gives two CPU accelerators with
+    /// half the cores each; the same device twice ("cuda:0,cuda:0", "ilgpu-cpu,ilgpu-cpu") gives two accelerators on
+    /// it, each with its own stream and memory, named NAME#0 and NAME#1.
     /// </summary>
     public static (Accelerator First, Accelerator Second) OpenPair(string spec)
     {
         var parts = spec.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length != 2) throw new ArgumentException($"--devices takes two devices, e.g. cpu,cpu or opencl:0,opencl:1; got '{spec}'");
-        if (parts.All(p => p.Equals("cpu", StringComparison.OrdinalIgnoreCase)))
+        if (parts.Length != 2)
+            throw new ArgumentException($"--devices takes two devices, e.g. cpu,cpu or cuda:0,cuda:1; got '{spec}'");
+        string a = Canonical(parts[0]), b = Canonical(parts[1]);
+        if (a == "cpu" && b == "cpu")
         {
             int half = Math.Max(1, Environment.ProcessorCount / 2);
             return (new CpuAccelerator(half, "cpu#0"), new CpuAccelerator(half, "cpu#1"));
         }
-        string a = parts[0].ToLowerInvariant(), b = parts[1].ToLowerInvariant();
-        if (a == "ilgpu-cpu" && b == "ilgpu-cpu")
-        {
-            var cpu0 = Ilgpu.IlgpuDevices.OpenCpu("ilgpu-cpu#0");
-            try { return (cpu0, Ilgpu.IlgpuDevices.OpenCpu("ilgpu-cpu#1")); }
-            catch { cpu0.Dispose(); throw; }
-        }
-        if (a == "cuda") a = "cuda:0";
-        if (b == "cuda") b = "cuda:0";
-        if (a == b && a.StartsWith("cuda:") && int.TryParse(a[5..], out int gpu))
-        {
-            var one = new CudaAccelerator(gpu, a + "#0");
-            try { return (one, new CudaAccelerator(gpu, a + "#1")); }
-            catch { one.Dispose(); throw; }
-        }
-        var first = Open(parts[0]);
-        try { return (first, Open(parts[1])); }
+        bool same = a == b;
+        var first = Open(a, same ? a + "#0" : null);
+        try { return (first, Open(b, same ? b + "#1" : null)); }
         catch { first.Dispose(); throw; }
+    }
+
+    private static string Canonical(string name)
+    {
+        string n = name.Trim().ToLowerInvariant();
+        return n switch { "cuda" => "cuda:0", "opencl" => "opencl:0", _ => n };
     }
 
     /// <summary>Names of the accelerators this machine offers.</summary>
     public static IReadOnlyList<string> Available() =>
-        ["cpu", "ilgpu-cpu", .. OpenClDevices.All.Select(d => $"opencl:{d.Index}"), .. CudaDevices.All.Select(d => $"cuda:{d.Index}")];
+    [
+        "cpu", .. IlgpuDevices.Cuda.Select((_, i) => $"cuda:{i}"), .. IlgpuDevices.OpenCL.Select((_, i) => $"opencl:{i}"),
+        "ilgpu-cpu",
+    ];
 
-    /// <summary>Why OpenCL devices are missing, if they are (what to install); null when there are some.</summary>
-    public static string? OpenClUnavailable => OpenClDevices.WhyUnavailable;
+    /// <summary>Why no OpenCL device is usable (what to install); null when there is one.</summary>
+    public static string? OpenClUnavailable => IlgpuDevices.OpenClUnavailable;
 
-    /// <summary>Why CUDA devices are missing, if they are (what to install); null when there are some.</summary>
-    public static string? CudaUnavailable => CudaDevices.WhyUnavailable;
+    /// <summary>Why no CUDA device is usable (what to install); null when there is one.</summary>
+    public static string? CudaUnavailable => IlgpuDevices.CudaUnavailable;
 
-    /// <summary>One line per backend without devices: "OpenCL: why", "CUDA: why".</summary>
+    /// <summary>One line per backend without devices ("CUDA: why", "OpenCL: why"), and each OpenCL device ILGPU cannot use.</summary>
     public static IEnumerable<string> Unavailable()
     {
-        if (OpenClUnavailable is { } cl) yield return $"OpenCL: {cl}";
         if (CudaUnavailable is { } cu) yield return $"CUDA: {cu}";
+        if (OpenClUnavailable is { } cl) yield return $"OpenCL: {cl}";
+        else foreach (var r in IlgpuDevices.OpenClRejected) yield return $"OpenCL device not usable: {r}";
     }
 
     /// <summary>One accelerator of each available device, for listing.</summary>

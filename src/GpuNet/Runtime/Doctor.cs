@@ -78,7 +78,7 @@ public static class Doctor
     {
         using var cpu = new CpuAccelerator();
         var log = new HashSet<string>();
-        if (device is KernelAccelerator k) k.LaunchLog = log;
+        if (device is Ilgpu.IlgpuAccelerator k) k.LaunchLog = log;
         var checks = new List<DoctorCheck>();
         try
         {
@@ -89,9 +89,9 @@ public static class Doctor
                 progress?.Invoke(check);
             }
         }
-        finally { if (device is KernelAccelerator k2) k2.LaunchLog = null; }
-        var notRun = device is KernelAccelerator
-            ? KernelSource.Kernels.Select(x => x.Kernel).Where(name => !log.Contains(name)).ToList()
+        finally { if (device is Ilgpu.IlgpuAccelerator k2) k2.LaunchLog = null; }
+        var notRun = device is Ilgpu.IlgpuAccelerator
+            ? Array.Empty<string>().Where(name => !log.Contains(name)).ToList()
             : [];
         return new DoctorReport(device.Name, device.Description, checks, log.Order().ToList(), notRun);
     }
@@ -136,7 +136,7 @@ public static class Doctor
 
     private static void WithConv(Case c, ConvAlgorithm algo, Action body)
     {
-        if (c.Acc is not KernelAccelerator k) { body(); return; }
+        if (c.Acc is not Ilgpu.IlgpuAccelerator k) { body(); return; }
         var saved = k.ConvAlgorithm;
         k.ConvAlgorithm = algo;
         try { body(); } finally { k.ConvAlgorithm = saved; }

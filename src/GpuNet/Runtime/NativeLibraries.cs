@@ -1,56 +1,50 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 
 namespace GpuNet.Runtime;
 
 /// <summary>
-/// The one DllImport resolver of this assembly (an assembly gets only one): maps each native library name used in
-/// [LibraryImport] to the file names tried in order, e.g. OpenCL → libOpenCL.so.1, libOpenCL.so.
+/// The native library names GpuNet and ILGPU import, mapped to the files distributions ship. Linux .NET probes an
+/// import <c>X</c> as <c>libX.so</c>, a name that exists only with -dev packages; the runtime packages have
+/// <c>libturbojpeg.so.0</c>, <c>libcuda.so.1</c> (the NVIDIA driver) and <c>libOpenCL.so.1</c> (the ICD loader).
 /// </summary>
 internal static class NativeLibraries
 {
-    private static readonly Dictionary<string, Func<string[]>> Candidates = new()
+    private static readonly Dictionary<string, string[]> Candidates = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["OpenCL"] = () => ["libOpenCL.so.1", "libOpenCL.so", "OpenCL"],
-        ["turbojpeg"] = () => ["libturbojpeg.so.0", "libturbojpeg.so", "turbojpeg"],
-        // GPUNET_CUDA_DRIVER: another libcuda (CUDA's forward-compatibility package, or the tests' CPU emulation)
-        ["cuda"] = () => [.. Environment.GetEnvironmentVariable("GPUNET_CUDA_DRIVER") is { Length: > 0 } d ? [d] : Array.Empty<string>(), "libcuda.so.1", "libcuda.so", "nvcuda"],
-        ["nvrtc"] = NvrtcCandidates,
+        ["turbojpeg"] = ["libturbojpeg.so.0", "libturbojpeg.so", "turbojpeg"],
+        // ILGPU's imports of the CUDA driver and OpenCL
+        ["cuda"] = ["libcuda.so.1", "libcuda.so"],
+        ["nvcuda"] = ["libcuda.so.1", "libcuda.so"],
+        ["OpenCL"] = ["libOpenCL.so.1", "libOpenCL.so"],
     };
-
-    /// <summary>
-    /// Where NVRTC is looked for, in order: $GPUNET_NVRTC (a file), $CUDA_PATH/lib64, the loader's search path, then
-    /// /usr/local/cuda/lib64 — newest major version first (NVRTC's file name carries it).
-    /// </summary>
-    public static string[] NvrtcCandidates()
-    {
-        string[] names = ["libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12"];
-        var list = new List<string>();
-        if (Environment.GetEnvironmentVariable("GPUNET_NVRTC") is { Length: > 0 } file) list.Add(file);
-        if (Environment.GetEnvironmentVariable("CUDA_PATH") is { Length: > 0 } cudaPath) list.AddRange(names.Select(n => Path.Combine(cudaPath, "lib64", n)));
-        list.AddRange(names);
-        list.AddRange(names.Select(n => Path.Combine("/usr/local/cuda/lib64", n)));
-        return [.. list];
-    }
     private static readonly Dictionary<string, nint> Loaded = new();
     private static readonly Lazy<bool> Registered = new(() =>
     {
-        NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
+        // this assembly's [LibraryImport]s (an assembly gets one resolver) ...
+        NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, (name, _, _) => Resolve(name));
+        // ... and everyone else's, ILGPU's included, when the default probing fails
+        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (_, name) => Resolve(name);
         return true;
     });
 
-    /// <summary>Installs the resolver once; every binding class calls this from its static constructor.</summary>
+    /// <summary>Installs the resolvers once; binding classes and the ILGPU context call this before their first import.</summary>
     public static void EnsureRegistered() => _ = Registered.Value;
 
-    private static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
+    // loads by file name (dlopen's own search): an overload that takes the assembly would raise the resolving event
+    // again for a file that is missing
+    private static nint Resolve(string name)
     {
-        if (!Candidates.TryGetValue(name, out var candidates)) return 0;
-        var files = candidates();
+        string key = Path.GetFileName(name);
+        if (key.StartsWith("lib", StringComparison.Ordinal)) key = key[3..];
+        int dot = key.IndexOf(".so", StringComparison.Ordinal);
+        if (dot > 0) key = key[..dot];
+        if (!Candidates.TryGetValue(key, out var files)) return 0;
         lock (Loaded)
         {
-            if (Loaded.TryGetValue(name, out var h)) return h;
+            if (Loaded.TryGetValue(key, out var h)) return h;
             foreach (var file in files)
-                if (NativeLibrary.TryLoad(file, assembly, path, out h)) { Loaded[name] = h; return h; }
+                if (NativeLibrary.TryLoad(file, out h)) { Loaded[key] = h; return h; }
             return 0;
         }
     }

@@ -37,6 +37,25 @@ public sealed class Trainer
         return file.GetJson<TrainOptions>("options") with { Out = runDir };
     }
 
+    /// <summary>Seconds between progress updates, each reading the running loss and accuracy back from the device.</summary>
+    public const double ProgressSeconds = 0.5;
+
+    /// <summary>
+    /// One training step, on the network's devices: forward, loss, backward, update. The batch's loss and correct count
+    /// are added to stats (2) on the device; the images and the labels go up, nothing comes back.
+    /// input: (N, sample size) on the host; labels: (N).
+    /// </summary>
+    public static void Step(INetwork model, Loss loss, Optimizer optimizer, ReadOnlySpan<float> input,
+        ReadOnlySpan<int> labels, Tensor stats)
+    {
+        model.Step++;
+        var z = model.Forward(input, labels.Length, training: true);
+        loss.Compute(z, labels);
+        loss.Accumulate(stats);
+        model.Backward(loss.Backward());
+        optimizer.Step(model.Parameters);
+    }
+
     public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false, CancellationToken ct = default)
     {
         if (o.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {o.Epochs}");
@@ -155,8 +174,8 @@ public sealed class Trainer
         }
 
         // ---- epochs
-        int k = model.Classes;
-        var logits = new float[o.Batch * k];
+        using var stats = model.OutputDevice.Allocate(2);   // Σ loss·n and correct count, accumulated on the device
+        var statsHost = new float[2];
         for (int epoch = startEpoch + 1; epoch <= o.Epochs; epoch++)
         {
             // a fresh permutation of the readable images: the order depends on the RNG state alone, so a resumed run matches
@@ -165,25 +184,28 @@ public sealed class Trainer
             int batches = (order.Length + o.Batch - 1) / o.Batch;
             obs.EpochStarted(epoch, o.Epochs, batches);
             var clock = Stopwatch.StartNew();
-            double lossSum = 0; long correct = 0, seen = 0;
-            int b = 0;
+            double lossSum = 0, lastRead = 0; long correct = 0, seen = 0;
+            int b = 0, readAt = 0;
+            model.OutputDevice.Fill(stats, 0f);
+            // the only read-back of training: the running sums, once per progress update (and at the epoch's end)
+            void ReadStats()
+            {
+                model.OutputDevice.CopyToHost(stats, statsHost);
+                if (!float.IsFinite(statsHost[0]))
+                    throw new InvalidOperationException($"training diverged at epoch {epoch}, between batches {readAt + 1} and {b}: " +
+                        $"the loss is {statsHost[0]}; lower --lr (now {optimizer.LearningRate:G3})");
+                (lossSum, correct, readAt, lastRead) = (statsHost[0], (long)statsHost[1], b, clock.Elapsed.TotalSeconds);
+                obs.BatchCompleted(epoch, b, batches, lossSum / seen, seen / clock.Elapsed.TotalSeconds);
+            }
             foreach (var bt in trainLoader.Run(order, epoch, ct: ct))
             {
                 int n = bt.Count;
                 b++;
-                model.Step++;
-                var z = model.Forward(bt.Input.AsSpan(0, n * trainTf.SampleSize), n, training: true);
-                var labels = bt.Labels.AsSpan(0, n);
-                float l = loss.Forward(z, labels);
-                model.OutputDevice.CopyToHost(z, logits);
-                for (int i = 0; i < n; i++) if (Metrics.ArgMax(logits.AsSpan(i * k, k)) == labels[i]) correct++;
-                model.Backward(loss.Backward());
-                optimizer.Step(model.Parameters);
-                if (!float.IsFinite(l))
-                    throw new InvalidOperationException($"training diverged at epoch {epoch}, batch {b}: loss is {l}; lower --lr (now {optimizer.LearningRate:G3})");
-                lossSum += l * n; seen += n;
-                obs.BatchCompleted(epoch, b, batches, lossSum / seen, seen / clock.Elapsed.TotalSeconds);
+                Step(model, loss, optimizer, bt.Input.AsSpan(0, n * trainTf.SampleSize), bt.Labels.AsSpan(0, n), stats);
+                seen += n;
+                if (clock.Elapsed.TotalSeconds - lastRead >= ProgressSeconds) ReadStats();
             }
+            if (seen > 0 && readAt != b) ReadStats();
             double seconds = clock.Elapsed.TotalSeconds, waited = trainLoader.Waited.TotalSeconds;
             if (seen == 0) throw new DataException($"{data.Train.Files.Directory}: no training image could be read (first: {data.Bad.Messages.FirstOrDefault()})");
             var val = data.Validation.Count > 0 ? Evaluator.Evaluate(model, valLoader, data.Validation.Readable(), loss) : null;

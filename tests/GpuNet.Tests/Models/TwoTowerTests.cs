@@ -106,8 +106,8 @@ public abstract class TwoTowerTests
 
 public sealed class CpuPairTwoTowerTests : TwoTowerTests { protected override string Pair => "cpu,cpu"; }
 
-[RequiresAccelerator("opencl2")]
-public sealed class OpenClPairTwoTowerTests : TwoTowerTests { protected override string Pair => "opencl:0,opencl:1"; }
+/// <summary>The GPU kernels on two ILGPU CPU accelerators, each with its own memory: the 2012 split as a GPU pair runs it.</summary>
+public sealed class IlgpuCpuPairTwoTowerTests : TwoTowerTests { protected override string Pair => "ilgpu-cpu,ilgpu-cpu"; }
 
 /// <summary>One GPU used twice, for people with one card: two accelerators, each with its own stream and memory pool.</summary>
 [RequiresAccelerator("cuda")]

@@ -23,14 +23,14 @@ public sealed class IlgpuCpuOpTests(IlgpuCpuFixture fixture) : IlgpuBackendTests
 }
 
 /// <summary>The same on cuda:0 through ILGPU (skipped without an NVIDIA driver and GPU).</summary>
-[RequiresAccelerator("ilgpu-cuda")]
+[RequiresAccelerator("cuda")]
 public sealed class IlgpuCudaOpTests(IlgpuCudaFixture fixture) : IlgpuBackendTests, IClassFixture<IlgpuCudaFixture>
 {
     protected override IlgpuAccelerator Il => fixture.Acc;
 }
 
 /// <summary>The same on opencl:0 through ILGPU (skipped without an OpenCL 2.0 device with the generic address space).</summary>
-[RequiresAccelerator("ilgpu-opencl")]
+[RequiresAccelerator("opencl")]
 public sealed class IlgpuOpenClOpTests(IlgpuOpenClFixture fixture) : IlgpuBackendTests, IClassFixture<IlgpuOpenClFixture>
 {
     protected override IlgpuAccelerator Il => fixture.Acc;

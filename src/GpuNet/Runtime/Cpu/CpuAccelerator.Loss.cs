@@ -10,6 +10,24 @@ public sealed unsafe partial class CpuAccelerator
         return y;
     }
 
+    protected override void AccumulateLossAndCorrectInternal(Tensor scores, Tensor labels, Tensor loss, Tensor stats,
+        float lossScale, int n, int c)
+    {
+        float* ps = P(scores), pl = P(labels), ploss = P(loss), pstats = P(stats);
+        double sum = 0;
+        int correct = 0;
+        for (int i = 0; i < n; i++)
+        {
+            float* row = ps + (long)i * c;
+            int best = 0;
+            for (int j = 1; j < c; j++) if (row[j] > row[best]) best = j;
+            if (best == (int)pl[i]) correct++;
+            sum += ploss[i];
+        }
+        pstats[0] += lossScale * (float)sum;
+        pstats[1] += correct;
+    }
+
     protected override void SoftmaxCrossEntropyForwardInternal(Tensor logits, Tensor labels, Tensor? classWeights, Tensor probs, Tensor loss, int n, int c)
     {
         float* pz = P(logits), pl = P(labels), pp = P(probs), ploss = P(loss), pw = classWeights is null ? null : P(classWeights);

@@ -6,6 +6,11 @@ namespace GpuNet.Runtime.Ilgpu;
 
 public sealed partial class IlgpuAccelerator
 {
+    protected override void AccumulateLossAndCorrectInternal(Tensor scores, Tensor labels, Tensor loss, Tensor stats,
+        float lossScale, int n, int c) =>
+        K<F, F, F, F, int, float>(LossKernels.AccumulateLossAndCorrect)(OneGroup, V(scores), V(labels), V(loss),
+            V(stats), c, lossScale);
+
     protected override void SoftmaxCrossEntropyForwardInternal(Tensor logits, Tensor labels, Tensor? classWeights,
         Tensor probs, Tensor loss, int n, int c) =>
         K<F, F, F, int, F, F, int>(LossKernels.SoftmaxCrossEntropyForward)(PerGroup(n), V(logits), V(labels), V(classWeights ?? labels),

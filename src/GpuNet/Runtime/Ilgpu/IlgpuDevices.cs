@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Runtime.Loader;
 using ILGPU;
 using ILGPU.Backends.OpenCL;
 using ILGPU.Runtime.CPU;
@@ -29,7 +28,7 @@ public static class IlgpuDevices
 
     private static Context Create()
     {
-        NativeNames.Install();
+        NativeLibraries.EnsureRegistered();
         return Context.Create(b => b.CPU(SimulatedCpu).Cuda().OpenCL(Usable)
             .EnableAlgorithms().Optimize(OptimizationLevel.O2));
     }
@@ -116,34 +115,4 @@ public static class IlgpuDevices
     }
 
     private static string Available => string.Join(", ", Devices.Available());
-}
-
-/// <summary>
-/// ILGPU imports the CUDA driver as <c>cuda</c> and OpenCL as <c>OpenCL</c>, which .NET probes on Linux as
-/// <c>libcuda.so</c> and <c>libOpenCL.so</c> only — names that exist only with -dev packages. Distributions ship
-/// <c>libcuda.so.1</c> and <c>libOpenCL.so.1</c>: this maps the names before ILGPU's first call.
-/// </summary>
-internal static class NativeNames
-{
-    private static int _installed;
-
-    private static readonly Dictionary<string, string[]> Files = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["cuda"] = ["libcuda.so.1", "libcuda.so"],
-        ["nvcuda"] = ["libcuda.so.1", "libcuda.so"],
-        ["OpenCL"] = ["libOpenCL.so.1", "libOpenCL.so"],
-    };
-
-    public static void Install()
-    {
-        if (Interlocked.Exchange(ref _installed, 1) != 0) return;
-        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (_, name) =>
-        {
-            if (!Files.TryGetValue(Path.GetFileNameWithoutExtension(name) is var n && n.StartsWith("lib") ? n[3..] : name,
-                    out var files)) return 0;
-            foreach (var file in files)
-                if (NativeLibrary.TryLoad(file, out var handle)) return handle;
-            return 0;
-        };
-    }
 }
