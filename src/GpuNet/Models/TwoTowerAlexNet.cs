@@ -135,19 +135,25 @@ public sealed class TwoTowerAlexNet : INetwork
     private static void Meet(Barrier barrier, CancellationToken ct) => barrier.SignalAndWait(ct);
 
     /// <summary>
-    /// Tower <paramref name="t"/> puts rows of its tensor on the host for the other tower (the one path every pair of
-    /// backends shares), counting the bytes and the time. Each tower touches only its own device; the other picks the
-    /// rows up with <see cref="Receive"/> after the two have met.
+    /// Tower <paramref name="t"/> offers rows of its tensor to the other tower, counting the bytes and the time: in a
+    /// device buffer of its own for the exchange when the two devices copy between each other directly (two ILGPU CPU
+    /// accelerators, two accelerators on one CUDA GPU), else on the host (the path every pair of backends shares).
+    /// Each tower touches only its own device; the other picks the rows up with <see cref="Receive"/> after they meet.
     /// </summary>
     private void Send(int t, string key, Tensor src, int offset, int stride, int rows, int rowLength)
     {
         int len = rows * rowLength;
         _dev[t].Synchronize();   // compute queued before the exchange is not copy time
         long t0 = Stopwatch.GetTimestamp();
-        var outgoing = Buf($"out{len}", t, len);   // device staging shared by equal sizes: the tower's queue orders its uses
+        var outgoing = Buf($"out:{key}", t, len);   // one per exchange: the other tower may still read the last one
         _dev[t].CopyRows(src, offset, stride, outgoing, 0, rowLength, rows, rowLength);
-        if (!_host.TryGetValue((key, t), out var host) || host.Length != len) _host[(key, t)] = host = new float[len];
-        _dev[t].CopyToHost(outgoing, host);
+        if (Direct)
+            _dev[t].Synchronize();   // written before the other device reads it
+        else
+        {
+            if (!_host.TryGetValue((key, t), out var host) || host.Length != len) _host[(key, t)] = host = new float[len];
+            _dev[t].CopyToHost(outgoing, host);
+        }
         Interlocked.Add(ref _copyTicks[t], Stopwatch.GetTimestamp() - t0);
         Interlocked.Add(ref _bytesCrossed, (long)len * sizeof(float));
     }
@@ -157,10 +163,15 @@ public sealed class TwoTowerAlexNet : INetwork
     {
         long t0 = Stopwatch.GetTimestamp();
         var incoming = Buf($"in{len}", t, len);
-        incoming.CopyFrom(_host[(key, 1 - t)]);
+        if (Direct) _dev[t].CopyFromPeer(Buf($"out:{key}", 1 - t, len), incoming);
+        else incoming.CopyFrom(_host[(key, 1 - t)]);
         Interlocked.Add(ref _copyTicks[t], Stopwatch.GetTimestamp() - t0);
         return incoming;
     }
+
+    /// <summary>Whether the towers' devices exchange tensors device to device (else through host staging).</summary>
+    public bool Direct => _direct ??= _dev[0].CanCopyFromPeer(_dev[1]) && _dev[1].CanCopyFromPeer(_dev[0]);
+    private bool? _direct;
 
     /// <summary>
     /// Tower t's side of a layer that sees both towers: its own (n, width) output at column offset t·width of an

@@ -78,6 +78,27 @@ public abstract partial class Accelerator : IDisposable
         CopyToHostInternal(source, destination[..source.Length]);
     }
 
+    /// <summary>Whether <see cref="CopyFromPeer"/> can read tensors of <paramref name="peer"/> directly.</summary>
+    public virtual bool CanCopyFromPeer(Accelerator peer) => false;
+
+    /// <summary>
+    /// dst (on this accelerator) = src (on <paramref name="peer"/>), device to device, without host staging; the
+    /// copy is complete when this returns. Only for peers <see cref="CanCopyFromPeer"/> accepts.
+    /// </summary>
+    public void CopyFromPeer(Tensor src, Tensor dst)
+    {
+        Check(dst, nameof(dst));
+        ArgumentNullException.ThrowIfNull(src);
+        src.ThrowIfDisposed();
+        if (!CanCopyFromPeer(src.Accelerator))
+            throw new ArgumentException($"{Name} cannot copy directly from {src.Accelerator.Name}; stage through the host");
+        CheckSameLength(src, nameof(src), dst, nameof(dst));
+        CopyFromPeerInternal(src, dst);
+    }
+
+    protected virtual void CopyFromPeerInternal(Tensor src, Tensor dst) =>
+        throw new NotSupportedException($"{Name} has no device-to-device copy");
+
     /// <summary>Waits until all queued work on this device is done.</summary>
     public virtual void Synchronize() { }
 

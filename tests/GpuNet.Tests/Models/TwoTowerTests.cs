@@ -16,6 +16,9 @@ public abstract class TwoTowerTests
 {
     protected abstract string Pair { get; }
 
+    /// <summary>Whether this pair exchanges device to device (else through host staging).</summary>
+    protected virtual bool Direct => false;
+
     private static float[] Batch(int n, int[] shape, int seed)
     {
         var r = new Random(seed);
@@ -41,6 +44,7 @@ public abstract class TwoTowerTests
         using var d0 = a0; using var d1 = a1;
         using var split = new TwoTowerAlexNet("alexnet-small", a0, a1, classes);
         Assert.Equal(single.ParameterCount, split.ParameterCount);
+        Assert.Equal(Direct, split.Direct);
         split.LoadFrom(single);
 
         using var lossSingle = new Loss(cpu, LossKind.SoftmaxCrossEntropy);
@@ -107,11 +111,19 @@ public abstract class TwoTowerTests
 public sealed class CpuPairTwoTowerTests : TwoTowerTests { protected override string Pair => "cpu,cpu"; }
 
 /// <summary>The GPU kernels on two ILGPU CPU accelerators, each with its own memory: the 2012 split as a GPU pair runs it.</summary>
-public sealed class IlgpuCpuPairTwoTowerTests : TwoTowerTests { protected override string Pair => "ilgpu-cpu,ilgpu-cpu"; }
+public sealed class IlgpuCpuPairTwoTowerTests : TwoTowerTests
+{
+    protected override string Pair => "ilgpu-cpu,ilgpu-cpu";
+    protected override bool Direct => true;
+}
 
 /// <summary>One GPU used twice, for people with one card: two accelerators, each with its own stream and memory pool.</summary>
 [RequiresAccelerator("cuda")]
-public sealed class CudaSameGpuTwoTowerTests : TwoTowerTests { protected override string Pair => "cuda:0,cuda:0"; }
+public sealed class CudaSameGpuTwoTowerTests : TwoTowerTests
+{
+    protected override string Pair => "cuda:0,cuda:0";
+    protected override bool Direct => true;
+}
 
 /// <summary>The towers' threads: one failing must not leave the other waiting at an exchange.</summary>
 public sealed class TwoTowerThreadTests

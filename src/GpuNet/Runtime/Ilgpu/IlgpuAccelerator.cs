@@ -98,6 +98,24 @@ public sealed partial class IlgpuAccelerator : Accelerator
         catch (Exception e) when (IsDeviceError(e)) { throw Fault(e); }
     }
 
+    /// <summary>
+    /// Two ILGPU CPU accelerators share the host's memory; two accelerators on one CUDA GPU share its unified address
+    /// space. Other pairs stage through the host.
+    /// </summary>
+    public override bool CanCopyFromPeer(Accelerator peer) => peer is IlgpuAccelerator other && other != this
+        && (Kind == AcceleratorKind.IlgpuCpu && other.Kind == AcceleratorKind.IlgpuCpu
+            || _device is CudaAccelerator a && other._device is CudaAccelerator b && a.DeviceId == b.DeviceId);
+
+    protected override void CopyFromPeerInternal(Tensor src, Tensor dst)
+    {
+        try
+        {
+            V(src).CopyTo(_device.DefaultStream, V(dst));
+            _device.Synchronize();   // read before the peer may reuse its buffer
+        }
+        catch (Exception e) when (IsDeviceError(e)) { throw Fault(e); }
+    }
+
     public override void Synchronize()
     {
         try { _device.Synchronize(); }
