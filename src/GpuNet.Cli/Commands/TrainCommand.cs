@@ -30,7 +30,13 @@ internal static class TrainCommand
         var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it with a warning" };
         var device = Common.Device();
-        var devices = new Option<string?>("--devices") { Description = "Two devices A,B (e.g. cpu,cpu or opencl:0,opencl:1): train AlexNet split into the 2012 network's two towers" };
+        var devices = new Option<string?>("--devices") { Description = "Two devices A,B (e.g. cpu,cpu, cuda:0,cuda:1 or cuda:0,cuda:0): train AlexNet split into the 2012 network's two towers" };
+        var convAlgorithm = new Option<string>("--conv-algorithm")
+        {
+            Description = "How cuda/opencl/ilgpu-cpu devices run convolutions: auto (a fixed rule per layer shape, so a seed " +
+                          "gives the same run), direct, im2col, or measure (time both once per shape; recorded in the checkpoint)",
+            DefaultValueFactory = _ => "auto",
+        };
         var (defTrain, defEval) = ("model default: AlexNet resize:256,random-crop:227,flip,pca-color:0.1", "model default: AlexNet resize:256,center-crop:227");
         var trainTf = new Option<string?>("--train-transform") { Description = $"Training transform steps: resize:S (shorter side), center-crop:S, random-crop:S, flip, pca-color:SIGMA ({defTrain}; LeNet-5: images as they are, centred)" };
         var evalTf = new Option<string?>("--eval-transform") { Description = $"Evaluation transform steps, deterministic ({defEval})" };
@@ -46,7 +52,7 @@ internal static class TrainCommand
 
         var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, and report test accuracy")
         {
-            model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict, device, devices,
+            model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict, device, devices, convAlgorithm,
             trainTf, evalTf, tenCrop, workers, prefetch, cache, cacheMiB, maxPixels, split, output, resume,
         };
         cmd.SetGuardedAction(r =>
@@ -70,6 +76,7 @@ internal static class TrainCommand
                     WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule) ?? m.Schedule, Init = r.GetValue(init) ?? m.Init,
                     Loss = r.GetValue(loss)!, Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val), Limit = r.GetValue(limit),
                     Strict = r.GetValue(strict), Device = r.GetValue(device)!, Devices = r.GetValue(devices),
+                    ConvAlgorithm = r.GetValue(convAlgorithm)!,
                     TrainTransform = r.GetValue(trainTf), EvalTransform = r.GetValue(evalTf), TenCrop = r.GetValue(tenCrop),
                     Workers = r.GetValue(workers), Prefetch = r.GetValue(prefetch), Cache = r.GetValue(cache)!, CacheMiB = r.GetValue(cacheMiB),
                     MaxPixels = r.GetValue(maxPixels), SplitRatios = r.GetValue(split)!,

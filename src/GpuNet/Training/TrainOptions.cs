@@ -22,6 +22,11 @@ public sealed record TrainOptions
     public string Loss { get; init; } = "cross-entropy";
     public ulong Seed { get; init; } = 1;
     public string Device { get; init; } = "cpu";
+    /// <summary>
+    /// How ILGPU devices run convolutions: auto (a fixed rule per shape: the same seed gives the same run), direct,
+    /// im2col, or measure (times both per shape once; the choices are recorded in the checkpoint).
+    /// </summary>
+    public string ConvAlgorithm { get; init; } = "auto";
     /// <summary>Two devices "A,B" for the two-tower AlexNet split (null: one device, <see cref="Device"/>).</summary>
     public string? Devices { get; init; }
     public double ValidationFraction { get; init; } = 0.1;

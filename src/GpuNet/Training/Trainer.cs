@@ -5,6 +5,7 @@ using GpuNet.Losses;
 using GpuNet.Models;
 using GpuNet.Optim;
 using GpuNet.Runtime;
+using GpuNet.Runtime.Ilgpu;
 
 namespace GpuNet.Training;
 
@@ -56,6 +57,15 @@ public sealed class Trainer
         optimizer.Step(model.Parameters);
     }
 
+    public static ConvAlgorithm ParseConvAlgorithm(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "auto" => ConvAlgorithm.Auto,
+        "direct" => ConvAlgorithm.Direct,
+        "im2col" or "im2col-gemm" => ConvAlgorithm.Im2colGemm,
+        "measure" => ConvAlgorithm.Measure,
+        _ => throw new ArgumentException($"--conv-algorithm '{name}' is unknown; use auto, direct, im2col or measure"),
+    };
+
     public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false, CancellationToken ct = default)
     {
         if (o.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {o.Epochs}");
@@ -72,7 +82,7 @@ public sealed class Trainer
         CheckpointFile? resumeFrom = resume ? Checkpoint.Read(Path.Combine(runDir, LastCheckpoint)) : null;
 
         // ---- devices, data
-        using var net = new NetworkBuilder(modelName, o.Device, o.Devices, obs);
+        using var net = new NetworkBuilder(modelName, o.Device, o.Devices, obs, ParseConvAlgorithm(o.ConvAlgorithm));
         var data = TrainingData.Open(o, obs);
         var classes = data.Classes;
         if (resumeFrom is not null && resumeFrom.GetJson<string[]>("classes") is { } saved && !saved.SequenceEqual(classes))
@@ -170,6 +180,7 @@ public sealed class Trainer
                 ["schedule_stale"] = schedule.Stale.ToString(),
             };
             if (lighting is not null) meta["color_pca"] = JsonSerializer.Serialize(lighting);
+            if (net.ConvChoices.Count > 0) meta["conv_choices"] = JsonSerializer.Serialize(net.ConvChoices);
             return meta;
         }
 
@@ -248,7 +259,8 @@ public sealed class NetworkBuilder : IDisposable
     private readonly string _model;
     private INetwork? _network;
 
-    public NetworkBuilder(string model, string device, string? devices, ITrainingObserver obs)
+    public NetworkBuilder(string model, string device, string? devices, ITrainingObserver obs,
+        ConvAlgorithm convolution = ConvAlgorithm.Auto)
     {
         _model = ModelZoo.Canonical(model);
         if (devices is null) _devices = [GpuNet.Runtime.Devices.Open(device)];
@@ -258,8 +270,16 @@ public sealed class NetworkBuilder : IDisposable
             var (a, b) = GpuNet.Runtime.Devices.OpenPair(devices);
             _devices = [a, b];
         }
-        foreach (var d in _devices) obs.Message($"device: {d.Name} ({d.Description})");
+        foreach (var d in _devices)
+        {
+            if (d is IlgpuAccelerator il) il.ConvAlgorithm = convolution;
+            obs.Message($"device: {d.Name} ({d.Description})");
+        }
     }
+
+    /// <summary>The convolution algorithms the devices measured (ConvAlgorithm.Measure), as "device op shape: choice".</summary>
+    public IReadOnlyList<string> ConvChoices => _devices.OfType<IlgpuAccelerator>()
+        .SelectMany(d => d.ConvChoices.Select(c => $"{d.Name} {c.Key.Op} {c.Key.G}: {c.Value}")).Order().ToList();
 
     public INetwork Network => _network ?? throw new InvalidOperationException("Build the network first");
 
