@@ -4,6 +4,4 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/data-scripts/mnist.sh" "$root/data/mnist"
 "$root/data-scripts/iris.sh" "$root/data/iris"
-# with PoCL, two CPU OpenCL devices (for the two-device tests); other drivers ignore this
-export POCL_DEVICES=${POCL_DEVICES:-"pthread pthread"}
 dotnet test "$root/GpuNet.sln" -c Release --nologo "$@"

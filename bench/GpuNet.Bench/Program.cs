@@ -20,7 +20,7 @@ switch (mode)
         BenchmarkRunner.Run<GemmBenchmarks>(DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator), args[1..]);
         return 0;
     case "layers":
-        return LayerTimes.Run(args.Length > 1 ? args[1] : "lenet5", args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 50, args.Length > 4 ? args[4] : "cpu");   // DEVICE may list several: cpu,opencl:0
+        return LayerTimes.Run(args.Length > 1 ? args[1] : "lenet5", args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 50, args.Length > 4 ? args[4] : "cpu");   // DEVICE may list several: cpu,cuda:0
     case "pipeline":
         if (args.Length < 2) { Console.Error.WriteLine("usage: pipeline DIR [MODEL] [ROUNDS] [WORKERS]"); return 2; }
         return PipelineRate.Run(args[1], args.Length > 2 ? args[2] : "alexnet-small", args.Length > 3 ? int.Parse(args[3]) : 5, args.Length > 4 ? int.Parse(args[4]) : 0);

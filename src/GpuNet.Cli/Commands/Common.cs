@@ -9,7 +9,7 @@ internal static class Common
 {
     public static Option<string> Device() => new("--device", "-d")
     {
-        Description = "Accelerator to run on: cpu (all cores), cpu:T (T threads), opencl or opencl:i, cuda or cuda:i; `gpunet devices` lists them",
+        Description = "Accelerator to run on: cpu (all cores), cpu:T (T threads), cuda or cuda:i (NVIDIA GPUs through ILGPU), opencl or opencl:i (OpenCL 2.0+ devices), ilgpu-cpu (the GPU kernels run on the CPU, slow: for checking); `gpunet devices` lists them",
         DefaultValueFactory = _ => "cpu",
     };
 

@@ -11,7 +11,7 @@ internal static class SplitExperimentCommand
     public static Command Create()
     {
         var model = new Option<string>("--model", "-m") { Description = "alexnet or alexnet-small", DefaultValueFactory = _ => "alexnet-small" };
-        var devices = new Option<string>("--devices") { Description = "The device pair, e.g. cpu,cpu (half the cores each), opencl:0,opencl:1 or cuda:0,cuda:0 (one GPU, two streams); single-device runs on the first", DefaultValueFactory = _ => "cpu,cpu" };
+        var devices = new Option<string>("--devices") { Description = "The device pair, e.g. cpu,cpu (half the cores each), cuda:0,cuda:1, cuda:0,cuda:0 (one GPU, two streams) or ilgpu-cpu,ilgpu-cpu; single-device runs on the first", DefaultValueFactory = _ => "cpu,cpu" };
         var batch = new Option<int>("--batch", "-b") { Description = "Images per step (synthetic data)", DefaultValueFactory = _ => 32 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps after one warm-up step", DefaultValueFactory = _ => 5 };
         var output = new Option<string>("--out", "-o") { Description = "Folder for split-experiment.csv and split-experiment.svg", DefaultValueFactory = _ => Path.Combine("runs", "split-experiment") };

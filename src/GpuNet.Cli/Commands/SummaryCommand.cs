@@ -11,7 +11,7 @@ internal static class SummaryCommand
     {
         var model = new Option<string>("--model", "-m") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}", Required = true };
         var classes = new Option<int?>("--classes") { Description = "Number of output classes (default: 10 for lenet5 and alexnet-small, 1000 for alexnet)" };
-        var devices = new Option<string?>("--devices") { Description = "Show the two-tower split of alexnet/alexnet-small on a device pair, e.g. cpu,cpu or opencl:0,opencl:1" };
+        var devices = new Option<string?>("--devices") { Description = "Show the two-tower split of alexnet/alexnet-small on a device pair, e.g. cpu,cpu or cuda:0,cuda:1" };
         var cmd = new Command("summary", "Print each layer's output shape and parameter count, and the total") { model, classes, devices };
         cmd.SetGuardedAction(r =>
         {

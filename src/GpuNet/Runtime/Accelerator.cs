@@ -136,7 +136,7 @@ public abstract partial class Accelerator : IDisposable
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
-/// <summary>A device or driver call failed (OpenCL, CUDA); the message names the call, the status and what to do.</summary>
+/// <summary>A device or driver call failed (CUDA, OpenCL, memory); the message says what failed and what to do.</summary>
 public class AcceleratorException : Exception
 {
     public AcceleratorException(string message) : base(message) { }

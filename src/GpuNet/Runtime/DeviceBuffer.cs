@@ -1,7 +1,7 @@
 namespace GpuNet.Runtime;
 
 /// <summary>
-/// Device memory of one accelerator. Backends derive from it (CpuBuffer, later OpenClBuffer, CudaBuffer);
+/// Device memory of one accelerator. Backends derive from it (CpuBuffer, IlgpuBuffer);
 /// the base keeps the accelerator's memory accounting right whatever the backend.
 /// </summary>
 public abstract class DeviceBuffer : IDisposable

@@ -4,7 +4,7 @@ using GpuNet.Tests.Reference;
 namespace GpuNet.Tests.Ops;
 
 /// <summary>
-/// One test body per op, run on every accelerator through thin subclasses (CpuOpTests, later OpenClOpTests, CudaOpTests).
+/// One test body per op, run on every accelerator through thin subclasses (CpuOpTests, IlgpuCpuOpTests, IlgpuCudaOpTests, IlgpuOpenClOpTests).
 /// Forward results are compared with the double-precision reference in <see cref="Ref"/>; backward results with
 /// central finite differences of that reference (the gradient check), so a wrong backward cannot agree by accident.
 /// Tolerance: fp32 against double, 1e-4 relative for forward, 2e-3 relative for gradients (FD noise), plus a small absolute term.
