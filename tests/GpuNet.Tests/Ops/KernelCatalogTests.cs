@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using GpuNet.Runtime;
 using GpuNet.Runtime.Ilgpu;
 using ILGPU.Runtime.Cuda;
+using Xunit.Abstractions;
 
 namespace GpuNet.Tests.Ops;
 
@@ -39,5 +42,90 @@ public sealed class KernelCatalogTests
     {
         string ptx = KernelCatalog.Ptx(KernelCatalog.Get("Gemm"), CudaArchitecture.SM_90);
         Assert.DoesNotContain(".local", ptx);
+    }
+}
+
+/// <summary>Doctor on ILGPU's CPU accelerator: the GPU kernels, thread by thread.</summary>
+public sealed class IlgpuCpuDoctorTests(IlgpuCpuFixture fixture, ITestOutputHelper output)
+    : DoctorTests(output), IClassFixture<IlgpuCpuFixture>
+{
+    protected override IlgpuAccelerator Il => fixture.Acc;
+}
+
+/// <summary>Doctor on cuda:0 through ILGPU (skipped without an NVIDIA driver and GPU).</summary>
+[RequiresAccelerator("ilgpu-cuda")]
+public sealed class IlgpuCudaDoctorTests(IlgpuCudaFixture fixture, ITestOutputHelper output)
+    : DoctorTests(output), IClassFixture<IlgpuCudaFixture>
+{
+    protected override IlgpuAccelerator Il => fixture.Acc;
+}
+
+/// <summary><c>gpunet doctor</c>'s checks on an ILGPU accelerator: every op passes, every kernel is reached.</summary>
+public abstract class DoctorTests(ITestOutputHelper output)
+{
+    protected abstract IlgpuAccelerator Il { get; }
+
+    [AcceleratorFact]
+    public void Doctor_passes_every_check_and_reaches_every_kernel()
+    {
+        var gemm = Il.Gemm;
+        var sw = Stopwatch.StartNew();
+        var report = Doctor.Run(Il);
+        output.WriteLine($"doctor on {Il.Name}: {report.Checks.Count} checks in {sw.Elapsed.TotalSeconds:F1} s");
+        var failed = report.Checks.Where(c => !c.Passed).Select(c => $"{c.Op}: error {c.MaxError:G3} {c.Error}");
+        Assert.True(report.Passed, "failing ops:\n" + string.Join("\n", failed));
+        // AccumulateLossAndCorrect: added with the trainer op (an accelerator op, and then its doctor check)
+        var notRun = report.KernelsNotRun.Where(k => k != "AccumulateLossAndCorrect").ToList();
+        Assert.True(notRun.Count == 0, "kernels no check ran: " + string.Join(", ", notRun));
+        Assert.Equal(KernelCatalog.Names.Except(report.KernelsNotRun), report.KernelsRun);
+        Assert.Contains(report.Checks, c => c.Op == "Gemm TT (70x133x45, tiled)");
+        Assert.Contains(report.Checks, c => c.Op == "Gemm TT (70x133x45, direct)");
+        Assert.Equal(Il.Name, report.Device);
+        Assert.StartsWith("1.5.3", report.Ilgpu);
+        if (Il.Device is CudaAccelerator)
+        {
+            Assert.Matches(@"^\d+\.\d+$", report.ComputeCapability);
+            Assert.Matches(@"^CUDA \d+\.\d+$", report.Driver);
+        }
+        else if (Il.Kind == AcceleratorKind.IlgpuCpu) Assert.Null(report.ComputeCapability);
+        Assert.Null(Il.LaunchLog);
+        Assert.Equal(ConvAlgorithm.Auto, Il.ConvAlgorithm);
+        Assert.Equal(gemm, Il.Gemm);
+    }
+
+    [AcceleratorFact]
+    public void Doctor_reports_an_op_that_throws_as_failed_with_its_error_and_carries_on()
+    {
+        var saved = Il.Gemm;
+        // a group of 128 × 128 threads: every tiled GEMM refuses to launch (devices allow at most 1024)
+        Il.Gemm = new GemmTiling(128, 128, 8, DirectBelow: 0);
+        try
+        {
+            var report = Doctor.Run(Il);
+            Assert.False(report.Passed);
+            var tiled = report.Checks.Single(c => c.Op == "Gemm NN (70x133x45, tiled)");
+            Assert.False(tiled.Passed);
+            Assert.Contains("128x128 threads exceeds", tiled.Error);
+            Assert.True(report.Checks.Single(c => c.Op == "Gemm NN (70x133x45, direct)").Passed,
+                "the direct GEMM still runs");
+            Assert.True(report.Checks.Single(c => c.Op == "ReluForward").Passed);
+            Assert.Contains("Gemm", report.KernelsNotRun);
+            Assert.Equal(new GemmTiling(128, 128, 8, DirectBelow: 0), Il.Gemm);
+            Assert.Null(Il.LaunchLog);
+        }
+        finally { Il.Gemm = saved; }
+    }
+}
+
+/// <summary>The error measure.</summary>
+public sealed class DoctorCommandTests
+{
+    [Fact]
+    public void Doctor_error_is_relative_and_treats_nan_as_infinite()
+    {
+        Assert.Equal(0.5, Doctor.MaxError([[1f, 0f]], [[2f, 0f]]), 12);
+        Assert.Equal(1e-3, Doctor.MaxError([[999f]], [[1000f]]), 9);
+        Assert.Equal(double.PositiveInfinity, Doctor.MaxError([[1f]], [[float.NaN]]));
+        Assert.Equal(double.PositiveInfinity, Doctor.MaxError([[1f, 2f]], [[1f]]));
     }
 }
