@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using GpuNet.Runtime;
 using GpuNet.Runtime.Ilgpu;
 using ILGPU.Runtime.Cuda;
@@ -117,8 +118,8 @@ public abstract class DoctorTests(ITestOutputHelper output)
     }
 }
 
-/// <summary>The error measure.</summary>
-public sealed class DoctorCommandTests
+/// <summary>The error measure, and <c>gpunet doctor</c> as a user runs it.</summary>
+public sealed class DoctorCommandTests(ITestOutputHelper output)
 {
     [Fact]
     public void Doctor_error_is_relative_and_treats_nan_as_infinite()
@@ -127,5 +128,44 @@ public sealed class DoctorCommandTests
         Assert.Equal(1e-3, Doctor.MaxError([[999f]], [[1000f]]), 9);
         Assert.Equal(double.PositiveInfinity, Doctor.MaxError([[1f]], [[float.NaN]]));
         Assert.Equal(double.PositiveInfinity, Doctor.MaxError([[1f, 2f]], [[1f]]));
+    }
+
+    [Fact]
+    public void Doctor_command_checks_ilgpu_cpu_and_prints_json()
+    {
+        var sw = Stopwatch.StartNew();
+        var (code, stdout, err) = ChildProcess.Gpunet(null, "doctor", "--device", "ilgpu-cpu", "--json");
+        output.WriteLine($"gpunet doctor --device ilgpu-cpu --json: {sw.Elapsed.TotalSeconds:F1} s");
+        Assert.True(code == 0, err + stdout);
+        using var doc = JsonDocument.Parse(stdout);
+        var report = Assert.Single(doc.RootElement.EnumerateArray());
+        Assert.Equal("ilgpu-cpu", report.GetProperty("device").GetString());
+        Assert.True(report.GetProperty("passed").GetBoolean());
+        Assert.StartsWith("1.5.3", report.GetProperty("ilgpu").GetString());
+        Assert.Equal(Doctor.Checks.Count, report.GetProperty("checks").GetArrayLength());
+        Assert.Equal(KernelCatalog.Names.Count, report.GetProperty("kernels").GetInt32());
+    }
+
+    [Fact]
+    public void Doctor_command_without_a_gpu_says_why_and_suggests_ilgpu_cpu()
+    {
+        // only checkable where ILGPU finds no device (elsewhere the command would check them all)
+        if (IlgpuDevices.Cuda.Count + IlgpuDevices.OpenCL.Count > 0) return;
+        var (code, _, err) = ChildProcess.Gpunet(null, "doctor");
+        Assert.Equal(1, code);
+        Assert.Contains("no CUDA or OpenCL device ILGPU can use", err);
+        Assert.Contains($"CUDA: {IlgpuDevices.CudaUnavailable}", err);
+        Assert.Contains($"OpenCL: {IlgpuDevices.OpenClUnavailable}", err);
+        Assert.Contains("gpunet doctor --device ilgpu-cpu", err);
+    }
+
+    [Fact]
+    public void Doctor_command_explains_itself()
+    {
+        var (code, stdout, _) = ChildProcess.Gpunet(null, "doctor", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", stdout);
+        Assert.Contains("ilgpu-cpu", stdout);
+        Assert.Contains("--json", stdout);
     }
 }
