@@ -82,7 +82,7 @@ public abstract partial class Accelerator : IDisposable
     public virtual bool CanCopyFromPeer(Accelerator peer) => false;
 
     /// <summary>
-    /// dst (on this accelerator) = src (on <paramref name="peer"/>), device to device, without host staging; the
+    /// dst (on this accelerator) = src (on a peer accelerator), device to device, without host staging; the
     /// copy is complete when this returns. Only for peers <see cref="CanCopyFromPeer"/> accepts.
     /// </summary>
     public void CopyFromPeer(Tensor src, Tensor dst)

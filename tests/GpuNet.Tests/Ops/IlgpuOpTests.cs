@@ -80,8 +80,8 @@ public abstract class IlgpuBackendTests : OpTests
     [AcceleratorTheory, MemberData(nameof(TiledCases))]
     public void Tiled_gemm_is_exact_at_tile_edges_and_writes_nothing_outside_C(string tiling, bool ta, bool tb)
     {
-        var saved = Il.Gemm;
-        Il.Gemm = (tiling switch
+        var saved = Il.GemmTiling;
+        Il.GemmTiling = (tiling switch
         {
             "1x1 k1" => new GemmTiling(1, 1, 1),
             "2x1 k3" => new GemmTiling(2, 1, 3),
@@ -113,19 +113,19 @@ public abstract class IlgpuBackendTests : OpTests
                 }
             }
         }
-        finally { Il.Gemm = saved; }
+        finally { Il.GemmTiling = saved; }
     }
 
     [AcceleratorFact]
     public void Groups_larger_than_the_device_allows_are_a_clear_error()
     {
-        var saved = Il.Gemm;
-        Il.Gemm = new GemmTiling(128, 128, 8, DirectBelow: 0);
+        var saved = Il.GemmTiling;
+        Il.GemmTiling = new GemmTiling(128, 128, 8, DirectBelow: 0);
         try
         {
             var e = Assert.Throws<ArgumentException>(() => Il.Gemm(false, false, 1f, Z(130, 130), Z(130, 130), 0f, Z(130, 130)));
             Assert.Contains("128x128 threads exceeds", e.Message);
         }
-        finally { Il.Gemm = saved; }
+        finally { Il.GemmTiling = saved; }
     }
 }

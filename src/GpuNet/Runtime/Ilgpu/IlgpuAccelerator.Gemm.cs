@@ -12,7 +12,7 @@ public sealed partial class IlgpuAccelerator
         Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb, float beta, Tensor c, int cOffset, int ldc)
     {
         if (k == 0) { ScaleBlock(c, cOffset, m, n, ldc, beta); return; }
-        var tiling = Gemm;
+        var tiling = GemmTiling;
         var s = new GemmShape
         {
             M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc, TransA = transA ? 1 : 0, TransB = transB ? 1 : 0,

@@ -27,7 +27,7 @@ public sealed partial class IlgpuAccelerator : Accelerator
         Name = name;
         Kind = kind;
         Launch = launch;
-        Gemm = launch.Gemm;
+        GemmTiling = launch.Gemm;
     }
 
     public override string Name { get; }
@@ -41,7 +41,7 @@ public sealed partial class IlgpuAccelerator : Accelerator
     internal LaunchShape Launch { get; }
 
     /// <summary>The tiled GEMM's threads per group and k-step (tests try others).</summary>
-    public GemmTiling Gemm { get; set; }
+    public GemmTiling GemmTiling { get; set; }
 
     /// <summary>
     /// How convolutions run: <see cref="ConvAlgorithm.Auto"/> picks by a fixed rule per shape (the same run for the
