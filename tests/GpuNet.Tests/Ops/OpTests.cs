@@ -119,6 +119,17 @@ public abstract partial class OpTests : IDisposable
         new Pool2dGeometry(3, 1, 1, 1, 1, 1, 1, 1),           // 1x1
     ];
 
+    /// <summary>A NaN anywhere in a window is that window's maximum (libtorch's rule), first element or not.</summary>
+    [AcceleratorFact]
+    public void MaxPool2d_propagates_nan_wherever_it_is_in_the_window()
+    {
+        var g = new Pool2dGeometry(1, 1, 2, 4, 2, 2, 2, 2);
+        float[] x = [1f, float.NaN, float.NaN, 5f, 3f, 2f, 7f, 8f];   // windows: {1, NaN, 3, 2} and {NaN, 5, 7, 8}
+        var y = Z(g.OutputShape);
+        Acc.MaxPool2dForward(T(x, g.InputShape), y, g);
+        Assert.All(y.ToArray(), v => Assert.True(float.IsNaN(v), $"pooled {v}, expected NaN"));
+    }
+
     [AcceleratorTheory, MemberData(nameof(PoolShapes))]
     public void MaxPool2d_forward_and_backward(Pool2dGeometry g)
     {

@@ -36,7 +36,8 @@ public sealed unsafe partial class CpuAccelerator
         });
     }
 
-    // Index (h·W + w) of the first maximum in output cell (i, j)'s window; padding never wins.
+    // Index (h·W + w) of the first maximum in output cell (i, j)'s window; padding never wins; a NaN wins, as in libtorch
+    // (a diverging network must not be masked by a pooling layer).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int ArgMax(float* plane, Pool2dGeometry g, int i, int j)
     {
@@ -49,7 +50,7 @@ public sealed unsafe partial class CpuAccelerator
             for (int w = w0; w < w1; w++)
             {
                 float v = plane[h * g.W + w];
-                if (v > bestValue) { bestValue = v; best = h * g.W + w; }
+                if (v > bestValue || (float.IsNaN(v) && !float.IsNaN(bestValue))) { bestValue = v; best = h * g.W + w; }
             }
         return best;
     }
