@@ -23,9 +23,8 @@ internal static class Common
 
     public static DeviceSet OpenDevices(string device, string? devices)
     {
-        if (devices is null) return new DeviceSet(GpuNet.Runtime.Devices.Open(device), null);
-        var (a, b) = GpuNet.Runtime.Devices.OpenPair(devices);
-        return new DeviceSet(a, b);
+        var all = GpuNet.Runtime.Devices.OpenRun(device, devices);
+        return new DeviceSet(all[0], all.Length > 1 ? all[1] : null);
     }
 
     public static Option<int> Batch(int def) => new("--batch", "-b") { Description = "Images per batch", DefaultValueFactory = _ => def };

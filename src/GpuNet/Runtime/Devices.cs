@@ -50,6 +50,17 @@ public static class Devices
         catch { first.Dispose(); throw; }
     }
 
+    /// <summary>
+    /// The devices of a run: <paramref name="device"/> alone, or the pair <paramref name="pair"/> ("A,B") when given
+    /// (the two-tower split). Every command that takes --device and --devices opens them here.
+    /// </summary>
+    public static Accelerator[] OpenRun(string device, string? pair)
+    {
+        if (pair is null) return [Open(device)];
+        var (a, b) = OpenPair(pair);
+        return [a, b];
+    }
+
     private static string Canonical(string name)
     {
         string n = name.Trim().ToLowerInvariant();

@@ -263,13 +263,9 @@ public sealed class NetworkBuilder : IDisposable
         ConvAlgorithm convolution = ConvAlgorithm.Auto)
     {
         _model = ModelZoo.Canonical(model);
-        if (devices is null) _devices = [GpuNet.Runtime.Devices.Open(device)];
-        else
-        {
-            if (_model == "lenet5") throw new ArgumentException("--devices splits AlexNet's two towers; use --model alexnet or alexnet-small");
-            var (a, b) = GpuNet.Runtime.Devices.OpenPair(devices);
-            _devices = [a, b];
-        }
+        if (devices is not null && _model == "lenet5")
+            throw new ArgumentException("--devices splits AlexNet's two towers; use --model alexnet or alexnet-small");
+        _devices = GpuNet.Runtime.Devices.OpenRun(device, devices);
         foreach (var d in _devices)
         {
             if (d is IlgpuAccelerator il) il.ConvAlgorithm = convolution;
