@@ -10,29 +10,37 @@ namespace GpuNet.Kernels;
 /// </summary>
 public static class Pool2dKernels
 {
-    /// <summary>y = the maximum of each window (padding never wins; a NaN in the window wins, as in libtorch).</summary>
-    public static void MaxPool2dForward(ArrayView<float> x, ArrayView<float> y, PoolShape p)
+    /// <summary>
+    /// y = the maximum of each window (padding never wins; a NaN in the window wins, as in libtorch); with
+    /// hasArgmax ≠ 0 each cell's plane-local index h·W + w is kept in argmax (as a float) for backward.
+    /// </summary>
+    public static void MaxPool2dForward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> argmax, int hasArgmax,
+        PoolShape p)
     {
         int n = y.IntLength;
         for (int e = Threads.Start, step = Threads.Step; e < n; e += step)
         {
-            int plane = e / (p.OH * p.OW);
-            y[e] = x[plane * p.H * p.W + WindowArgmax(x, p, e)];
+            int plane = e / (p.OH * p.OW), at = WindowArgmax(x, p, e);
+            y[e] = x[plane * p.H * p.W + at];
+            if (hasArgmax != 0) argmax[e] = at;
         }
     }
 
-    /// <summary>Max-pool backward, first pass: each output cell's argmax as in forward (plane-local h·W + w).</summary>
-    public static void MaxPool2dBackwardArgmax(ArrayView<float> x, ArrayView<int> argmax, PoolShape p)
+    /// <summary>
+    /// Max-pool backward without the forward's indices, first pass: each output cell's argmax found again as in
+    /// forward (plane-local h·W + w, as a float).
+    /// </summary>
+    public static void MaxPool2dBackwardArgmax(ArrayView<float> x, ArrayView<float> argmax, PoolShape p)
     {
         int n = argmax.IntLength;
         for (int e = Threads.Start, step = Threads.Step; e < n; e += step) argmax[e] = WindowArgmax(x, p, e);
     }
 
     /// <summary>
-    /// Max-pool backward, second pass: every input element gathers dy of the cells whose maximum it is (one index read
-    /// per covering cell instead of recomputing each covering window). dx is overwritten.
+    /// Max-pool backward: every input element gathers dy of the cells whose maximum it is (one index read per covering
+    /// cell, no atomics). dx is overwritten.
     /// </summary>
-    public static void MaxPool2dBackward(ArrayView<int> argmax, ArrayView<float> dy, ArrayView<float> dx, PoolShape p)
+    public static void MaxPool2dBackward(ArrayView<float> argmax, ArrayView<float> dy, ArrayView<float> dx, PoolShape p)
     {
         int n = dx.IntLength;
         for (int e = Threads.Start, step = Threads.Step; e < n; e += step)
@@ -44,7 +52,7 @@ public static class Pool2dKernels
                 for (int j = c.J0; j <= c.J1; j++)
                 {
                     int o = (plane * p.OH + i) * p.OW + j;
-                    if (argmax[o] == h * p.W + w) sum += dy[o];
+                    if ((int)argmax[o] == h * p.W + w) sum += dy[o];
                 }
             dx[e] = sum;
         }

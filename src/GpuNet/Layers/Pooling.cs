@@ -6,7 +6,7 @@ namespace GpuNet.Layers;
 public sealed class Pool2d(string name, bool max, int kernel, int stride, int padding = 0) : BufferedLayer(name)
 {
     private Pool2dGeometry _g;
-    private Tensor? _x;
+    private Tensor? _x, _argmax, _indices;
 
     public override string Kind => max ? "MaxPool2d" : "AvgPool2d";
     public override string Details => $"{kernel}x{kernel} s{stride}" + (padding > 0 ? $" p{padding}" : "");
@@ -26,7 +26,9 @@ public sealed class Pool2d(string name, bool max, int kernel, int stride, int pa
         _x = x;
         _g = Geometry(x.Shape[0]);
         var y = Output(_g.N);
-        if (max) Accelerator.MaxPool2dForward(x, y, _g); else Accelerator.AvgPool2dForward(x, y, _g);
+        if (!max) Accelerator.AvgPool2dForward(x, y, _g);
+        // training keeps each cell's maximum (one index per output) so backward need not search the windows again
+        else Accelerator.MaxPool2dForward(x, y, _g, _argmax = training ? Buffer(ref _indices, _g.N, OutputShape) : null);
         return y;
     }
 
@@ -34,9 +36,11 @@ public sealed class Pool2d(string name, bool max, int kernel, int stride, int pa
     {
         if (!PropagateDown) return null;
         var dx = InputGradient(_g.N);
-        if (max) Accelerator.MaxPool2dBackward(_x!, dy, dx, _g); else Accelerator.AvgPool2dBackward(dy, dx, _g);
+        if (max) Accelerator.MaxPool2dBackward(_x!, dy, dx, _g, _argmax); else Accelerator.AvgPool2dBackward(dy, dx, _g);
         return dx;
     }
+
+    public override void Dispose() { Free(ref _indices); base.Dispose(); }
 }
 
 /// <summary>Global average pooling: (C, H, W) → (C).</summary>

@@ -2,23 +2,36 @@ namespace GpuNet.Runtime;
 
 public abstract partial class Accelerator
 {
-    /// <summary>y = max over each window of x (padding never wins). x: (N, C, H, W), y: (N, C, OH, OW).</summary>
-    public void MaxPool2dForward(Tensor x, Tensor y, Pool2dGeometry g)
+    /// <summary>
+    /// y = max over each window of x (padding never wins; a NaN in the window wins, as in libtorch).
+    /// x: (N, C, H, W), y: (N, C, OH, OW). With <paramref name="argmax"/> (the shape of y), each cell's first maximum
+    /// is kept as its plane-local index h·W + w (held exactly by a float up to 2^24), for backward to route through.
+    /// </summary>
+    public void MaxPool2dForward(Tensor x, Tensor y, Pool2dGeometry g, Tensor? argmax = null)
     {
         g.Validate();
         Check(x, nameof(x), g.InputShape); Check(y, nameof(y), g.OutputShape);
-        MaxPool2dForwardInternal(x, y, g);
+        if (argmax is not null) CheckArgmax(argmax, g);
+        MaxPool2dForwardInternal(x, y, argmax, g);
     }
 
     /// <summary>
-    /// dx = dy routed to the first maximum of each window of x (recomputed from x, so no index buffer is kept);
-    /// overlapping windows add. dx is overwritten.
+    /// dx = dy routed to the first maximum of each window; overlapping windows add. dx is overwritten. With the
+    /// forward's <paramref name="argmax"/> the maxima are not searched again (x is then only checked for its shape).
     /// </summary>
-    public void MaxPool2dBackward(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g)
+    public void MaxPool2dBackward(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g, Tensor? argmax = null)
     {
         g.Validate();
         Check(x, nameof(x), g.InputShape); Check(dy, nameof(dy), g.OutputShape); Check(dx, nameof(dx), g.InputShape);
-        MaxPool2dBackwardInternal(x, dy, dx, g);
+        if (argmax is not null) CheckArgmax(argmax, g);
+        MaxPool2dBackwardInternal(x, dy, dx, argmax, g);
+    }
+
+    private void CheckArgmax(Tensor argmax, Pool2dGeometry g)
+    {
+        Check(argmax, nameof(argmax), g.OutputShape);
+        if ((long)g.H * g.W > 1 << 24)
+            throw new ArgumentException($"max-pool indices of a {g.H}x{g.W} plane do not fit a float exactly (at most 2^24 elements)");
     }
 
     /// <summary>y = mean over each window of x, padding counted in the divisor (window clipped to the padded input).</summary>
@@ -53,8 +66,8 @@ public abstract partial class Accelerator
         GlobalAvgPoolBackwardInternal(dy, dx, n * c, inner);
     }
 
-    protected abstract void MaxPool2dForwardInternal(Tensor x, Tensor y, Pool2dGeometry g);
-    protected abstract void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g);
+    protected abstract void MaxPool2dForwardInternal(Tensor x, Tensor y, Tensor? argmax, Pool2dGeometry g);
+    protected abstract void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Tensor? argmax, Pool2dGeometry g);
     protected abstract void AvgPool2dForwardInternal(Tensor x, Tensor y, Pool2dGeometry g);
     protected abstract void AvgPool2dBackwardInternal(Tensor dy, Tensor dx, Pool2dGeometry g);
     protected abstract void GlobalAvgPoolForwardInternal(Tensor x, Tensor y, int planes, int planeSize);

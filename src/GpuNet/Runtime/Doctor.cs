@@ -326,6 +326,12 @@ public static class Doctor
             pool));
         add("MaxPool2dBackward", c => c.Acc.MaxPool2dBackward(c.Rand(pool.InputShape), c.Rand(pool.OutputShape),
             c.Out(pool.InputShape), pool));
+        add("MaxPool2dForward + Backward (kept argmax)", c =>
+        {
+            var (x, argmax) = (c.Rand(pool.InputShape), c.Out(pool.OutputShape));
+            c.Acc.MaxPool2dForward(x, c.Out(pool.OutputShape), pool, argmax);
+            c.Acc.MaxPool2dBackward(x, c.Rand(pool.OutputShape), c.Out(pool.InputShape), pool, argmax);
+        });
         add("AvgPool2dForward", c => c.Acc.AvgPool2dForward(c.Rand(padded.InputShape), c.Out(padded.OutputShape),
             padded));
         add("AvgPool2dBackward", c => c.Acc.AvgPool2dBackward(c.Rand(padded.OutputShape), c.Out(padded.InputShape),

@@ -139,6 +139,14 @@ public abstract partial class OpTests : IDisposable
         Close.All(Ref.Pool2d(Rand.D(x), g, true), y.ToArray(), 0, 0, "max pool");
         Acc.MaxPool2dBackward(tx, T(r, g.OutputShape), dx, g);
         GradCheck(x, r, dx.ToArray(), xd => Ref.Pool2d(xd, g, true), "max pool");
+
+        // training keeps the forward's maxima: the same output, and backward routed through them checks the same
+        var argmax = Z(g.OutputShape); var y2 = Z(g.OutputShape); var dx2 = Z(g.InputShape);
+        Acc.MaxPool2dForward(tx, y2, g, argmax);
+        Assert.Equal(y.ToArray(), y2.ToArray());
+        Acc.Fill(tx, float.NaN);   // backward must not read x when it has the indices
+        Acc.MaxPool2dBackward(tx, T(r, g.OutputShape), dx2, g, argmax);
+        GradCheck(x, r, dx2.ToArray(), xd => Ref.Pool2d(xd, g, true), "max pool through the forward's argmax");
     }
 
     [AcceleratorTheory, MemberData(nameof(PoolShapes))]

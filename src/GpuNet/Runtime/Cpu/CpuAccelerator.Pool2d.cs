@@ -3,25 +3,30 @@ namespace GpuNet.Runtime.Cpu;
 // Pooling, one (n, c) plane per work item.
 public sealed unsafe partial class CpuAccelerator
 {
-    protected override void MaxPool2dForwardInternal(Tensor x, Tensor y, Pool2dGeometry g)
+    protected override void MaxPool2dForwardInternal(Tensor x, Tensor y, Tensor? argmax, Pool2dGeometry g)
     {
-        float* px = P(x), py = P(y);
+        float* px = P(x), py = P(y), pa = argmax is null ? null : P(argmax);
         int hw = g.H * g.W, ohw = g.OutH * g.OutW;
         For(g.N * g.C, 16, (p0, p1) =>
         {
             for (int p = p0; p < p1; p++)
             {
-                float* xp = px + (long)p * hw, yp = py + (long)p * ohw;
+                float* xp = px + (long)p * hw, yp = py + (long)p * ohw, ap = pa + (long)p * ohw;
                 for (int i = 0; i < g.OutH; i++)
                     for (int j = 0; j < g.OutW; j++)
-                        yp[i * g.OutW + j] = xp[ArgMax(xp, g, i, j)];
+                    {
+                        int at = ArgMax(xp, g, i, j);
+                        yp[i * g.OutW + j] = xp[at];
+                        if (pa != null) ap[i * g.OutW + j] = at;
+                    }
             }
         });
     }
 
-    protected override void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g)
+    // Scatters each dy into its cell's maximum: through the forward's indices when given, else searched again.
+    protected override void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Tensor? argmax, Pool2dGeometry g)
     {
-        float* px = P(x), pdy = P(dy), pdx = P(dx);
+        float* px = P(x), pdy = P(dy), pdx = P(dx), pa = argmax is null ? null : P(argmax);
         int hw = g.H * g.W, ohw = g.OutH * g.OutW;
         For(g.N * g.C, 16, (p0, p1) =>
         {
@@ -29,6 +34,12 @@ public sealed unsafe partial class CpuAccelerator
             {
                 float* xp = px + (long)p * hw, dyp = pdy + (long)p * ohw, dxp = pdx + (long)p * hw;
                 new Span<float>(dxp, hw).Clear();
+                if (pa != null)
+                {
+                    float* ap = pa + (long)p * ohw;
+                    for (int o = 0; o < ohw; o++) dxp[(int)ap[o]] += dyp[o];
+                    continue;
+                }
                 for (int i = 0; i < g.OutH; i++)
                     for (int j = 0; j < g.OutW; j++)
                         dxp[ArgMax(xp, g, i, j)] += dyp[i * g.OutW + j];

@@ -1,7 +1,6 @@
 using GpuNet.Kernels;
 
 using F = ILGPU.ArrayView<float>;
-using I = ILGPU.ArrayView<int>;
 
 namespace GpuNet.Runtime.Ilgpu;
 
@@ -13,15 +12,20 @@ public sealed partial class IlgpuAccelerator
         SH = g.StrideH, SW = g.StrideW, PH = g.PadH, PW = g.PadW,
     };
 
-    protected override void MaxPool2dForwardInternal(Tensor x, Tensor y, Pool2dGeometry g) =>
-        K<F, F, PoolShape>(Pool2dKernels.MaxPool2dForward)(Stride(y.Length), V(x), V(y), Pool(g));
+    protected override void MaxPool2dForwardInternal(Tensor x, Tensor y, Tensor? argmax, Pool2dGeometry g) =>
+        K<F, F, F, int, PoolShape>(Pool2dKernels.MaxPool2dForward)(Stride(y.Length), V(x), V(y), V(argmax ?? y),
+            argmax is null ? 0 : 1, Pool(g));
 
-    protected override void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Pool2dGeometry g)
+    protected override void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Tensor? argmax,
+        Pool2dGeometry g)
     {
-        // each output cell's argmax (ints) in the workspace, then the gather
-        var argmax = V(Scratch(dy.Length)).Cast<int>();
-        K<F, I, PoolShape>(Pool2dKernels.MaxPool2dBackwardArgmax)(Stride(dy.Length), V(x), argmax, Pool(g));
-        K<I, F, F, PoolShape>(Pool2dKernels.MaxPool2dBackward)(Stride(dx.Length), argmax, V(dy), V(dx), Pool(g));
+        // each output cell's argmax: the forward's, or found again into the workspace; then the gather
+        if (argmax is null)
+        {
+            argmax = Scratch(dy.Length);
+            K<F, F, PoolShape>(Pool2dKernels.MaxPool2dBackwardArgmax)(Stride(dy.Length), V(x), V(argmax), Pool(g));
+        }
+        K<F, F, F, PoolShape>(Pool2dKernels.MaxPool2dBackward)(Stride(dx.Length), V(argmax), V(dy), V(dx), Pool(g));
     }
 
     protected override void AvgPool2dForwardInternal(Tensor x, Tensor y, Pool2dGeometry g) =>
