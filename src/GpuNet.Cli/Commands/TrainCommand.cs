@@ -22,7 +22,7 @@ internal static class TrainCommand
         var momentum = new Option<float>("--momentum") { Description = "Momentum coefficient (momentum optimizer)", DefaultValueFactory = _ => d.Momentum };
         var wd = new Option<float>("--weight-decay") { Description = "L2 weight decay on weights (not biases)", DefaultValueFactory = _ => 0f };
         var l1 = new Option<float>("--l1") { Description = "L1 penalty on weights", DefaultValueFactory = _ => 0f };
-        var schedule = new Option<string>("--schedule") { Description = "Learning-rate schedule: constant, step:EPOCHS:GAMMA, plateau[:PATIENCE] (divide by 10 when validation stalls) ({ByModel(d.Schedule, a.Schedule)})" };
+        var schedule = new Option<string>("--schedule") { Description = $"Learning-rate schedule: constant, step:EPOCHS:GAMMA, plateau[:PATIENCE] (divide by 10 when validation stalls) ({ByModel(d.Schedule, a.Schedule)})" };
         var init = new Option<string?>("--init") { Description = $"Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet ({ByModel(d.Init, a.Init)})" };
         var loss = new Option<string>("--loss") { Description = "Loss: cross-entropy, mse, mae, bce, hinge", DefaultValueFactory = _ => d.Loss };
         var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation, validation split, shuffling and dropout", DefaultValueFactory = _ => d.Seed };
