@@ -52,6 +52,11 @@ public abstract class TwoTowerTests
         using var optSingle = Optimizer.Create("sgd", 0.01f);
         using var optSplit = Optimizer.Create("sgd", 0.01f);
         int[] labels = [1, 4, 7, 9];
+        // the 2012 exchanges, from the grouped model's own layer shapes: conv3 reads all of pool2, fc6 all of pool5,
+        // fc7 all of fc6, and fc8 (on the first device) tower 1's half of fc7; backward sends the same back
+        long PerSample(string layer) => Shapes.Product(single.Layers.Single(l => l.Name == layer).OutputShape);
+        long crossing = 2L * (PerSample("pool2") + PerSample("pool5") + PerSample("fc6") + PerSample("fc7") / 2) * n
+                        * sizeof(float);
         var byName = single.Parameters.ToDictionary(p => p.Name);
         for (int step = 1; step <= 5; step++)
         {
@@ -64,7 +69,8 @@ public abstract class TwoTowerTests
             if (step == 1) Near(zs.ToArray(), zt.ToArray(), 1e-4, "logits");
             lossSingle.Forward(zs, labels); single.Backward(lossSingle.Backward());
             lossSplit.Forward(zt, labels); split.Backward(lossSplit.Backward());
-            Assert.Equal(split.AnalyticBytesPerStep(n), split.BytesCrossed - before);
+            Assert.Equal(crossing, split.BytesCrossed - before);
+            Assert.Equal(crossing, split.AnalyticBytesPerStep(n));
             if (step == 1)
                 foreach (var p in split.Parameters.Where(p => p.Trainable))
                 {
