@@ -22,9 +22,10 @@ public sealed record SplitRun(string Layout, string Devices, double ForwardMs, d
 }
 
 /// <summary>
-/// Trains the same AlexNet for a few steps on one device (the pair's first) and split across both, on the same synthetic
-/// batch, timing forward, backward and update separately (after one warm-up step) and reading each accelerator's peak
+/// Trains the same AlexNet for a few steps on one device and split across a pair, on the same synthetic batch, timing forward, backward and update separately (after one warm-up step) and reading each accelerator's peak
 /// memory. The 2012 network was split because AlexNet did not fit one 3 GB GTX 580: <see cref="Gtx580Bytes"/>.
+/// The single-device run gets the same resources as the pair where they are divisible: a cpu,cpu pair (half the cores
+/// each) is compared with one CPU accelerator on all of them; a GPU pair with one of its GPUs (the 2012 comparison).
 /// </summary>
 public static class SplitExperiment
 {
@@ -44,13 +45,17 @@ public static class SplitExperiment
         var (a0, a1) = Devices.OpenPair(devices);
         using (a0) using (a1)
         {
-            progress?.Invoke($"single device: {name} on {a0.Name}");
-            a0.ResetPeak();
-            using (var m = ModelZoo.Create(name, a0))
+            // two CPU accelerators share the cores: the single run gets all of them, not the first one's half
+            using var whole = a0 is Runtime.Cpu.CpuAccelerator c0 && a1 is Runtime.Cpu.CpuAccelerator c1
+                ? new Runtime.Cpu.CpuAccelerator(c0.Threads + c1.Threads, "cpu") : null;
+            var one = whole ?? a0;
+            progress?.Invoke($"single device: {name} on {one.Name} ({one.Description})");
+            one.ResetPeak();
+            using (var m = ModelZoo.Create(name, one))
             {
                 Initializer.Apply(m, InitScheme.AlexNet, new Rng(1));
-                using var x = a0.Allocate([batch, .. shape]);
-                single = Time("single", a0.Name, steps, [a0],
+                using var x = one.Allocate([batch, .. shape]);
+                single = Time("single", one.Name, steps, [one],
                     () => { x.CopyFrom(host); return m.Forward(x, true); }, d => m.Backward(d), m.Parameters, s => m.Step = s, labels, 0, 0);
             }
             progress?.Invoke($"split: {name} on {a0.Name} + {a1.Name}");
