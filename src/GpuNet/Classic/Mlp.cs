@@ -122,7 +122,7 @@ public sealed class Mlp
         ActivationKind.Sigmoid => 1 / (1 + Math.Exp(-z)),
         ActivationKind.Tanh => Math.Tanh(z),
         ActivationKind.Relu => Math.Max(z, 0),
-        _ => z > 0 ? z : 0.01 * z,
+        _ => z > 0 ? z : Optim.UpdateRules.DefaultLeakySlope * z,
     };
 
     public static double Derivative(ActivationKind f, double z, double a) => f switch
@@ -130,7 +130,7 @@ public sealed class Mlp
         ActivationKind.Sigmoid => a * (1 - a),
         ActivationKind.Tanh => 1 - a * a,
         ActivationKind.Relu => z > 0 ? 1 : 0,
-        _ => z > 0 ? 1 : 0.01,
+        _ => z > 0 ? 1 : Optim.UpdateRules.DefaultLeakySlope,
     };
 
     /// <summary>Mean loss of outputs a (k, m) against targets t (k, m).</summary>

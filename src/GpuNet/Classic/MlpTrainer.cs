@@ -1,3 +1,4 @@
+using GpuNet.Optim;
 using GpuNet.Layers;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -13,7 +14,7 @@ public sealed record MlpOptions
     public bool BatchNorm { get; init; }
     public string Optimizer { get; init; } = "adam";
     public double LearningRate { get; init; } = 1e-3;
-    public double Momentum { get; init; } = 0.9;
+    public double Momentum { get; init; } = UpdateRules.DefaultMomentum;
     public double WeightDecay { get; init; }
     public int Batch { get; init; } = 32;
     public int Epochs { get; init; } = 50;
@@ -183,26 +184,26 @@ internal sealed class MlpOptimizer(MlpOptions o)
             double[] S(int slot) => _state.TryGetValue((p, slot), out var a) ? a : _state[(p, slot)] = new double[w.Length];
             switch (o.Optimizer)
             {
-                case "sgd": for (int i = 0; i < w.Length; i++) w[i] -= lr * (grad[i] + wd * w[i]); break;
+                case "sgd": for (int i = 0; i < w.Length; i++) UpdateRules.Sgd(ref w[i], grad[i] + wd * w[i], lr); break;
                 case "momentum":
-                    { var v = S(0); for (int i = 0; i < w.Length; i++) { v[i] = o.Momentum * v[i] - lr * (grad[i] + wd * w[i]); w[i] += v[i]; } }
+                    { var v = S(0); for (int i = 0; i < w.Length; i++) UpdateRules.Momentum(ref w[i], ref v[i], grad[i] + wd * w[i], lr, o.Momentum); }
                     break;
                 case "adagrad":
-                    { var h = S(0); for (int i = 0; i < w.Length; i++) { double gi = grad[i] + wd * w[i]; h[i] += gi * gi; w[i] -= lr * gi / (Math.Sqrt(h[i]) + 1e-8); } }
+                    { var h = S(0); for (int i = 0; i < w.Length; i++) UpdateRules.AdaGrad(ref w[i], ref h[i], grad[i] + wd * w[i], lr, UpdateRules.DefaultEpsilon); }
                     break;
                 case "rmsprop":
-                    { var s = S(0); for (int i = 0; i < w.Length; i++) { double gi = grad[i] + wd * w[i]; s[i] = 0.9 * s[i] + 0.1 * gi * gi; w[i] -= lr * gi / (Math.Sqrt(s[i]) + 1e-8); } }
+                    {
+                        var s = S(0);
+                        for (int i = 0; i < w.Length; i++)
+                            UpdateRules.RmsProp(ref w[i], ref s[i], grad[i] + wd * w[i], lr, UpdateRules.DefaultRho, UpdateRules.DefaultEpsilon);
+                    }
                     break;
                 case "adam":
                     {
                         var m = S(0); var v = S(1);
-                        double c1 = 1 / (1 - Math.Pow(0.9, _t)), c2 = 1 / (1 - Math.Pow(0.999, _t));
                         for (int i = 0; i < w.Length; i++)
-                        {
-                            double gi = grad[i] + wd * w[i];
-                            m[i] = 0.9 * m[i] + 0.1 * gi; v[i] = 0.999 * v[i] + 0.001 * gi * gi;
-                            w[i] -= lr * m[i] * c1 / (Math.Sqrt(v[i] * c2) + 1e-8);
-                        }
+                            UpdateRules.Adam(ref w[i], ref m[i], ref v[i], grad[i] + wd * w[i], lr, UpdateRules.DefaultBeta1,
+                                UpdateRules.DefaultBeta2, UpdateRules.DefaultEpsilon, _t);
                     }
                     break;
                 default: throw new ArgumentException($"unknown optimizer '{o.Optimizer}'; known: sgd, momentum, adagrad, rmsprop, adam");

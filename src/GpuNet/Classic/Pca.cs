@@ -36,7 +36,7 @@ public sealed class Pca
         if (components < 1 || components > x.ColumnCount)
             throw new ArgumentException($"--components must be between 1 and the {x.ColumnCount} features, got {components}");
         var cov = Covariance(x, out var mean);
-        var (values, vectors) = Eigen(cov);
+        var (values, vectors) = Maths.SymmetricEigen.Of(cov);
         var comps = vectors.SubMatrix(0, vectors.RowCount, 0, components);
         return new Pca(mean, comps, values.SubVector(0, components), values.Sum());
     }
@@ -60,21 +60,6 @@ public sealed class Pca
             if (col[col.AbsoluteMaximumIndex()] < 0) comps.SetColumn(c, -col);
         }
         return new Pca(mean, comps, variances.SubVector(0, components), variances.Sum());
-    }
-
-    /// <summary>Eigenvalues of a symmetric matrix in decreasing order and the matching unit eigenvectors (columns).</summary>
-    public static (Vector<double> Values, Matrix<double> Vectors) Eigen(Matrix<double> symmetric)
-    {
-        var evd = symmetric.Evd(Symmetricity.Symmetric);
-        var order = Enumerable.Range(0, symmetric.RowCount).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
-        var values = Vector<double>.Build.Dense(order.Length, i => evd.EigenValues[order[i]].Real);
-        var vectors = Matrix<double>.Build.Dense(symmetric.RowCount, order.Length, (r, c) => evd.EigenVectors[r, order[c]]);
-        for (int c = 0; c < vectors.ColumnCount; c++)
-        {
-            var col = vectors.Column(c);
-            if (col[col.AbsoluteMaximumIndex()] < 0) vectors.SetColumn(c, -col);
-        }
-        return (values, vectors);
     }
 
     /// <summary>Projects rows of x onto the components: (samples, components).</summary>

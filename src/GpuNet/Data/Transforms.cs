@@ -165,7 +165,7 @@ public sealed record ColorPca(float[] Values, float[] Vectors)
         }
         if (n < 2) throw new DataException("PCA colour augmentation needs RGB training images; none were found (drop pca-color from --train-transform)");
         var cov = Matrix<double>.Build.Dense(3, 3, (i, j) => (s2[i, j] - s[i] * s[j] / n) / (n - 1));
-        var (values, vectors) = Classic.Pca.Eigen(cov);
+        var (values, vectors) = Maths.SymmetricEigen.Of(cov);
         return new ColorPca(values.Select(v => (float)Math.Max(v, 0)).ToArray(), Enumerable.Range(0, 9).Select(k => (float)vectors[k / 3, k % 3]).ToArray());
     }
 

@@ -6,7 +6,7 @@ namespace GpuNet.Layers;
 public enum ActivationKind { Relu, LeakyRelu, Sigmoid, Tanh }
 
 /// <summary>An element-wise activation layer.</summary>
-public sealed class Activation(string name, ActivationKind kind, float slope = 0.01f) : BufferedLayer(name)
+public sealed class Activation(string name, ActivationKind kind, float slope = Optim.UpdateRules.DefaultLeakySlope) : BufferedLayer(name)
 {
     private Tensor? _x, _yOut;
 

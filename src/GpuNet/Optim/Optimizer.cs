@@ -20,7 +20,7 @@ public abstract class Optimizer : IDisposable
 
     public static readonly string[] Names = ["sgd", "momentum", "adagrad", "rmsprop", "adam"];
 
-    public static Optimizer Create(string name, float learningRate, float weightDecay = 0f, float l1 = 0f, float momentum = 0.9f) =>
+    public static Optimizer Create(string name, float learningRate, float weightDecay = 0f, float l1 = 0f, float momentum = UpdateRules.DefaultMomentum) =>
         name.Trim().ToLowerInvariant() switch
         {
             "sgd" => new Sgd { LearningRate = learningRate, WeightDecay = weightDecay, L1 = l1 },
@@ -76,7 +76,7 @@ public sealed class Sgd : Optimizer
 
 public sealed class Momentum : Optimizer
 {
-    public float Mu { get; init; } = 0.9f;
+    public float Mu { get; init; } = UpdateRules.DefaultMomentum;
     public override string Name => "momentum";
     public override string[] Slots => ["velocity"];
     protected override void Update(Parameter p, Accelerator acc, float wd, float l1) => acc.MomentumUpdate(p.Data, p.Grad!, State(p, "velocity"), LearningRate, Mu, wd, l1);
@@ -84,7 +84,7 @@ public sealed class Momentum : Optimizer
 
 public sealed class AdaGrad : Optimizer
 {
-    public float Epsilon { get; init; } = 1e-8f;
+    public float Epsilon { get; init; } = UpdateRules.DefaultEpsilon;
     public override string Name => "adagrad";
     public override string[] Slots => ["sum_sq"];
     protected override void Update(Parameter p, Accelerator acc, float wd, float l1) => acc.AdaGradUpdate(p.Data, p.Grad!, State(p, "sum_sq"), LearningRate, Epsilon, wd, l1);
@@ -92,8 +92,8 @@ public sealed class AdaGrad : Optimizer
 
 public sealed class RmsProp : Optimizer
 {
-    public float Rho { get; init; } = 0.9f;
-    public float Epsilon { get; init; } = 1e-8f;
+    public float Rho { get; init; } = UpdateRules.DefaultRho;
+    public float Epsilon { get; init; } = UpdateRules.DefaultEpsilon;
     public override string Name => "rmsprop";
     public override string[] Slots => ["mean_sq"];
     protected override void Update(Parameter p, Accelerator acc, float wd, float l1) => acc.RmsPropUpdate(p.Data, p.Grad!, State(p, "mean_sq"), LearningRate, Rho, Epsilon, wd, l1);
@@ -101,9 +101,9 @@ public sealed class RmsProp : Optimizer
 
 public sealed class Adam : Optimizer
 {
-    public float Beta1 { get; init; } = 0.9f;
-    public float Beta2 { get; init; } = 0.999f;
-    public float Epsilon { get; init; } = 1e-8f;
+    public float Beta1 { get; init; } = UpdateRules.DefaultBeta1;
+    public float Beta2 { get; init; } = UpdateRules.DefaultBeta2;
+    public float Epsilon { get; init; } = UpdateRules.DefaultEpsilon;
     public override string Name => "adam";
     public override string[] Slots => ["m", "v"];
     protected override void Update(Parameter p, Accelerator acc, float wd, float l1) =>

@@ -14,7 +14,7 @@ public sealed record TrainOptions
     public int Batch { get; init; } = 32;
     public string Optimizer { get; init; } = "momentum";
     public float LearningRate { get; init; } = 0.02f;
-    public float Momentum { get; init; } = 0.9f;
+    public float Momentum { get; init; } = Optim.UpdateRules.DefaultMomentum;
     public float WeightDecay { get; init; }
     public float L1 { get; init; }
     public string Schedule { get; init; } = "step:1:0.7";
