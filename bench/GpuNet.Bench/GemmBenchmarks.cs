@@ -11,8 +11,8 @@ namespace GpuNet.Bench;
 [MemoryDiagnoser(false)]
 public unsafe class GemmBenchmarks
 {
-    private CpuAccelerator _acc = null!;
-    private Tensor _a = null!, _b = null!, _c = null!;
+    private CpuAccelerator _acc = null!, _avx2 = null!;
+    private Tensor _a = null!, _b = null!, _c = null!, _a2 = null!, _b2 = null!, _c2 = null!;
     private float[] _ha = [], _hb = [], _hc = [];
 
     [Params(512, 1024, 2048)]
@@ -22,11 +22,13 @@ public unsafe class GemmBenchmarks
     public void Setup()
     {
         _acc = new CpuAccelerator();
+        _avx2 = new CpuAccelerator { WideGemm = false };
         var r = new Random(1);
         _ha = Enumerable.Range(0, N * N).Select(_ => (float)r.NextDouble() - 0.5f).ToArray();
         _hb = Enumerable.Range(0, N * N).Select(_ => (float)r.NextDouble() - 0.5f).ToArray();
         _hc = new float[N * N];
         _a = _acc.FromHost(_ha, N, N); _b = _acc.FromHost(_hb, N, N); _c = _acc.Zeros(N, N);
+        _a2 = _avx2.FromHost(_ha, N, N); _b2 = _avx2.FromHost(_hb, N, N); _c2 = _avx2.Zeros(N, N);
         OpenBlas.SetThreads(Environment.ProcessorCount);
     }
 
@@ -40,9 +42,13 @@ public unsafe class GemmBenchmarks
     [Benchmark(Description = "GpuNet cpu Gemm")]
     public void GpuNetGemm() => _acc.Gemm(false, false, 1f, _a, _b, 0f, _c);
 
+    [Benchmark(Description = "GpuNet cpu Gemm, 6x16 AVX2 kernel")]
+    public void GpuNetGemmAvx2() => _avx2.Gemm(false, false, 1f, _a2, _b2, 0f, _c2);
+
     [GlobalCleanup]
     public void Cleanup()
     {
         _a.Dispose(); _b.Dispose(); _c.Dispose(); _acc.Dispose();
+        _a2.Dispose(); _b2.Dispose(); _c2.Dispose(); _avx2.Dispose();
     }
 }

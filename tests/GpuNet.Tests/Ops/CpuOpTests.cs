@@ -24,3 +24,13 @@ public sealed class CpuOversubscribedOpTests : OpTests
     private readonly CpuAccelerator _acc = new(threads: 5, name: "cpu:5");
     protected override Accelerator Acc => _acc;
 }
+
+/// <summary>
+/// The op suite with the 6×16 AVX2 GEMM micro-kernel, which AVX2-only machines run (the default suite above runs the
+/// 12×32 AVX-512 one where the machine has it).
+/// </summary>
+public sealed class CpuAvx2GemmOpTests : OpTests
+{
+    private readonly CpuAccelerator _acc = new() { WideGemm = false };
+    protected override Accelerator Acc => _acc;
+}

@@ -55,7 +55,7 @@ public sealed unsafe partial class CpuAccelerator
                     for (int j = 0; j < count; j++)
                         Im2Col(px + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W, g, col + j * plan.Ohw, cols);
                     // out (Kg, count·OHW) = w_g (Kg, CgRS) · col (CgRS, count·OHW)
-                    CpuSgemm.Sgemm(false, false, g.Kg, cols, plan.Crs, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, col, cols, 0f, outp, cols, gemmThreads);
+                    CpuSgemm.Sgemm(false, false, g.Kg, cols, plan.Crs, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, col, cols, 0f, outp, cols, gemmThreads, WideGemm);
                     for (int j = 0; j < count; j++)
                         for (int k = 0; k < g.Kg; k++)
                         {
@@ -82,7 +82,7 @@ public sealed unsafe partial class CpuAccelerator
                 {
                     GatherOutput(pdy, g, plan, n0, count, grp, dyc);
                     // col (CgRS, count·OHW) = w_gᵀ (CgRS, Kg) · dy_g (Kg, count·OHW)
-                    CpuSgemm.Sgemm(true, false, plan.Crs, cols, g.Kg, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, dyc, cols, 0f, col, cols, gemmThreads);
+                    CpuSgemm.Sgemm(true, false, plan.Crs, cols, g.Kg, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, dyc, cols, 0f, col, cols, gemmThreads, WideGemm);
                     for (int j = 0; j < count; j++)
                         Col2Im(col + j * plan.Ohw, cols, g, pdx + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W);
                 }
@@ -114,7 +114,7 @@ public sealed unsafe partial class CpuAccelerator
                             Im2Col(px + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W, g, col + j * plan.Ohw, cols);
                         GatherOutput(pdy, g, plan, n0, count, grp, dyc);
                         // dw_g (Kg, CgRS) += dy_g (Kg, count·OHW) · colᵀ (count·OHW, CgRS)
-                        CpuSgemm.Sgemm(false, true, g.Kg, plan.Crs, cols, 1f, dyc, cols, col, cols, 1f, acc + (long)grp * g.Kg * plan.Crs, plan.Crs, gemmThreads);
+                        CpuSgemm.Sgemm(false, true, g.Kg, plan.Crs, cols, 1f, dyc, cols, col, cols, 1f, acc + (long)grp * g.Kg * plan.Crs, plan.Crs, gemmThreads, WideGemm);
                     }
                 ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(dyBuf);
             });

@@ -23,6 +23,12 @@ public sealed unsafe partial class CpuAccelerator : Accelerator
     public override AcceleratorKind Kind => AcceleratorKind.Cpu;
     public int Threads { get; }
 
+    /// <summary>
+    /// Whether GEMMs use the 12×32 AVX-512 micro-kernel (the default where Vector512 is accelerated) or the 6×16 AVX2
+    /// one; tests run the op suite with both.
+    /// </summary>
+    public bool WideGemm { get; init; } = CpuSgemm.WideAvailable;
+
     protected override DeviceBuffer AllocateInternal(int length) => new CpuBuffer(this, length);
 
     protected override void CopyFromHostInternal(ReadOnlySpan<float> source, Tensor destination) => source.CopyTo(S(destination));

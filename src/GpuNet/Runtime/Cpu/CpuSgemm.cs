@@ -6,19 +6,22 @@ namespace GpuNet.Runtime.Cpu;
 
 /// <summary>
 /// Single-precision GEMM for the CPU accelerator, organised as in BLIS/GotoBLAS: B is packed into KC×NR panels,
-/// A into MR×KC panels, and a 6×16 register-blocked micro-kernel (12 accumulators of 8 floats, FMA) does the work.
-/// Row-major: C (M, N) = alpha · op(A) (M, K) · op(B) (K, N) + beta · C.
+/// A into MR×KC panels, and a register-blocked FMA micro-kernel does the work, chosen once for the machine: 12×32
+/// (24 accumulators of 16 floats in 32 AVX-512 registers) where Vector512 is accelerated, else 6×16 (12 accumulators
+/// of 8 floats in 16 AVX2 registers). Row-major: C (M, N) = alpha · op(A) (M, K) · op(B) (K, N) + beta · C.
 /// </summary>
 internal static unsafe class CpuSgemm
 {
-    public const int MR = 6, NR = 16;
-    private const int KC = 256, MC = 120, NC = 3072;
+    /// <summary>Whether this machine runs the 512-bit micro-kernel (the default of <see cref="CpuAccelerator.WideGemm"/>).</summary>
+    public static readonly bool WideAvailable = Vector512.IsHardwareAccelerated;
+    private const int KC = 256, MC = 120, NC = 3072;   // MC and NC are multiples of both kernels' MR and NR
     // Below this many multiply-adds the threads cost more than they save.
     private const long ParallelThreshold = 1L << 18;
 
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
-        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, CpuAccelerator? parallel)
+        float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, CpuAccelerator? parallel, bool wide)
     {
+        int MR = wide ? 12 : 6, NR = wide ? 32 : 16;
         if (beta != 1f)
             for (int i = 0; i < m; i++)
             {
@@ -42,8 +45,8 @@ internal static unsafe class CpuSgemm
                     for (int pc = 0; pc < k; pc += KC)
                     {
                         int kc = Math.Min(KC, k - pc);
-                        if (parallel is null) PackB(transB, b, ldb, pc, kc, jc, 0, panels, nc, pb);
-                        else parallel.For(panels, 8, (p0, p1) => PackB(transB, b, ldb, pc, kc, jc, p0, p1, nc, pb));
+                        if (parallel is null) PackB(transB, b, ldb, pc, kc, jc, 0, panels, nc, pb, NR);
+                        else parallel.For(panels, 8, (p0, p1) => PackB(transB, b, ldb, pc, kc, jc, p0, p1, nc, pb, NR));
 
                         int mBlocks = (m + MC - 1) / MC;
                         int nChunks = parallel is null ? 1 : Math.Min(panels, Math.Max(1, (parallel.Threads + mBlocks - 1) / mBlocks));
@@ -56,8 +59,8 @@ internal static unsafe class CpuSgemm
                             float[] packA = ArrayPool<float>.Shared.Rent(MC * KC);
                             fixed (float* ap = packA)
                             {
-                                PackA(transA, a, lda, ic, mc, pc, kc, ap);
-                                Macro(kc, mc, nc, p0, p1, ap, pb, c + (long)ic * ldc + jc, ldc, alpha);
+                                PackA(transA, a, lda, ic, mc, pc, kc, ap, MR);
+                                Macro(kc, mc, nc, p0, p1, ap, pb, c + (long)ic * ldc + jc, ldc, alpha, wide);
                             }
                             ArrayPool<float>.Shared.Return(packA);
                         }
@@ -73,7 +76,8 @@ internal static unsafe class CpuSgemm
     private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
 
     // Panels [p0, p1) of B's columns [jc, jc + nc), rows [pc, pc + kc) → dst, each panel kc×NR, zero-padded.
-    private static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int p0, int p1, int nc, float* dst)
+    private static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int p0, int p1, int nc, float* dst,
+        int NR)
     {
         for (int panel = p0; panel < p1; panel++)
         {
@@ -84,7 +88,7 @@ internal static unsafe class CpuSgemm
                 for (int p = 0; p < kc; p++)
                 {
                     float* s = b + (long)(pc + p) * ldb + j0;
-                    if (nr == NR) { Vector256.Store(Vector256.Load(s), d + p * NR); Vector256.Store(Vector256.Load(s + 8), d + p * NR + 8); }
+                    if (nr == NR) for (int v = 0; v < NR; v += 8) Vector256.Store(Vector256.Load(s + v), d + p * NR + v);
                     else { int j = 0; for (; j < nr; j++) d[p * NR + j] = s[j]; for (; j < NR; j++) d[p * NR + j] = 0f; }
                 }
             }
@@ -100,7 +104,7 @@ internal static unsafe class CpuSgemm
     }
 
     // A's rows [ic, ic + mc), columns [pc, pc + kc) → dst as MR-row panels, each kc×MR, zero-padded.
-    private static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, float* dst)
+    private static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, float* dst, int MR)
     {
         for (int ir = 0; ir < mc; ir += MR, dst += kc * MR)
         {
@@ -126,20 +130,84 @@ internal static unsafe class CpuSgemm
         }
     }
 
-    private static void Macro(int kc, int mc, int nc, int p0, int p1, float* ap, float* bp, float* c, int ldc, float alpha)
+    private static void Macro(int kc, int mc, int nc, int p0, int p1, float* ap, float* bp, float* c, int ldc, float alpha,
+        bool wide)
     {
+        int mrMax = wide ? 12 : 6, nrMax = wide ? 32 : 16;
         for (int panel = p0; panel < p1; panel++)
         {
-            int jr = panel * NR, nr = Math.Min(NR, nc - jr);
-            float* b = bp + (long)panel * kc * NR;
-            for (int ir = 0; ir < mc; ir += MR)
-                Kernel6x16(kc, ap + (long)ir * kc, b, c + (long)ir * ldc + jr, ldc, alpha, Math.Min(MR, mc - ir), nr);
+            int jr = panel * nrMax, nr = Math.Min(nrMax, nc - jr);
+            float* b = bp + (long)panel * kc * nrMax;
+            for (int ir = 0; ir < mc; ir += mrMax)
+            {
+                float* a = ap + (long)ir * kc, ct = c + (long)ir * ldc + jr;
+                int mr = Math.Min(mrMax, mc - ir);
+                if (wide) Kernel12x32(kc, a, b, ct, ldc, alpha, mr, nr);
+                else Kernel6x16(kc, a, b, ct, ldc, alpha, mr, nr);
+            }
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel12x32(int kc, float* a, float* b, float* c, int ldc, float alpha, int mr, int nr)
+    {
+        const int mR = 12, nR = 32;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default;
+        Vector512<float> c90 = default, c91 = default, ca0 = default, ca1 = default, cb0 = default, cb1 = default;
+        for (int p = 0; p < kc; p++, a += mR, b += nR)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            x = Vector512.Create(a[8]); c80 = Vector512.FusedMultiplyAdd(x, b0, c80); c81 = Vector512.FusedMultiplyAdd(x, b1, c81);
+            x = Vector512.Create(a[9]); c90 = Vector512.FusedMultiplyAdd(x, b0, c90); c91 = Vector512.FusedMultiplyAdd(x, b1, c91);
+            x = Vector512.Create(a[10]); ca0 = Vector512.FusedMultiplyAdd(x, b0, ca0); ca1 = Vector512.FusedMultiplyAdd(x, b1, ca1);
+            x = Vector512.Create(a[11]); cb0 = Vector512.FusedMultiplyAdd(x, b0, cb0); cb1 = Vector512.FusedMultiplyAdd(x, b1, cb1);
+        }
+        var va = Vector512.Create(alpha);
+        if (mr == mR && nr == nR)
+        {
+            Add(c, c00, c01, va); Add(c + ldc, c10, c11, va); Add(c + 2L * ldc, c20, c21, va);
+            Add(c + 3L * ldc, c30, c31, va); Add(c + 4L * ldc, c40, c41, va); Add(c + 5L * ldc, c50, c51, va);
+            Add(c + 6L * ldc, c60, c61, va); Add(c + 7L * ldc, c70, c71, va); Add(c + 8L * ldc, c80, c81, va);
+            Add(c + 9L * ldc, c90, c91, va); Add(c + 10L * ldc, ca0, ca1, va); Add(c + 11L * ldc, cb0, cb1, va);
+            return;
+        }
+        // an edge tile: the block goes through a buffer and only its mr × nr corner into C
+        float* t = stackalloc float[mR * nR];
+        Vector512.Store(c00, t); Vector512.Store(c01, t + 16); Vector512.Store(c10, t + 32); Vector512.Store(c11, t + 48);
+        Vector512.Store(c20, t + 64); Vector512.Store(c21, t + 80); Vector512.Store(c30, t + 96); Vector512.Store(c31, t + 112);
+        Vector512.Store(c40, t + 128); Vector512.Store(c41, t + 144); Vector512.Store(c50, t + 160);
+        Vector512.Store(c51, t + 176); Vector512.Store(c60, t + 192); Vector512.Store(c61, t + 208);
+        Vector512.Store(c70, t + 224); Vector512.Store(c71, t + 240); Vector512.Store(c80, t + 256);
+        Vector512.Store(c81, t + 272); Vector512.Store(c90, t + 288); Vector512.Store(c91, t + 304);
+        Vector512.Store(ca0, t + 320); Vector512.Store(ca1, t + 336); Vector512.Store(cb0, t + 352);
+        Vector512.Store(cb1, t + 368);
+        for (int r = 0; r < mr; r++)
+            for (int j = 0; j < nr; j++)
+                c[(long)r * ldc + j] += alpha * t[r * nR + j];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add(float* c, Vector512<float> x0, Vector512<float> x1, Vector512<float> alpha)
+    {
+        Vector512.Store(Vector512.FusedMultiplyAdd(x0, alpha, Vector512.Load(c)), c);
+        Vector512.Store(Vector512.FusedMultiplyAdd(x1, alpha, Vector512.Load(c + 16)), c + 16);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, float alpha, int mr, int nr)
     {
+        const int MR = 6, NR = 16;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (int p = 0; p < kc; p++, a += MR, b += NR)
