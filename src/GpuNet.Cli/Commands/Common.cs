@@ -31,12 +31,14 @@ internal static class Common
 
     /// <summary>
     /// Runs a command body; bad input becomes one red line on stderr naming what is wrong, and exit code 1 (2 for usage).
+    /// An <see cref="IOException"/> (a file that cannot be read or saved, a full disk) is one such line too.
     /// </summary>
     public static void SetGuardedAction(this Command command, Func<ParseResult, int> body) =>
         command.SetAction((ParseResult r) =>
         {
             try { return body(r); }
-            catch (Exception e) when (e is DataException or CheckpointException or ArgumentException or GpuNet.Runtime.AcceleratorException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            catch (Exception e) when (e is DataException or CheckpointException or ArgumentException
+                or GpuNet.Runtime.AcceleratorException or IOException or UnauthorizedAccessException)
             {
                 Error(e.Message);
                 return e is ArgumentException ? 2 : 1;

@@ -48,12 +48,17 @@ internal static class TrainCommand
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images larger than this many pixels before decoding (decompression bombs)", DefaultValueFactory = _ => d.MaxPixels };
         var split = new Option<string>("--split") { Description = "TRAIN/VAL/TEST ratios for a folder without train/ (seeded)", DefaultValueFactory = _ => d.SplitRatios };
         var output = new Option<string?>("--out", "-o") { Description = "Run folder for metrics.csv, plot.svg, best.ckpt, last.ckpt (default runs/MODEL-TIMESTAMP)" };
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description = "Start even when the --out folder holds a run, replacing its checkpoints, metrics and plot " +
+                          "(without it, such a folder is refused)",
+        };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
 
         var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, and report test accuracy")
         {
             model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict, device, devices, convAlgorithm,
-            trainTf, evalTf, tenCrop, workers, prefetch, cache, cacheMiB, maxPixels, split, output, resume,
+            trainTf, evalTf, tenCrop, workers, prefetch, cache, cacheMiB, maxPixels, split, output, overwrite, resume,
         };
         cmd.SetGuardedAction(r =>
         {
@@ -61,6 +66,8 @@ internal static class TrainCommand
             string? resumeDir = r.GetValue(resume);
             if (resumeDir is not null)
             {
+                if (r.GetValue(overwrite))
+                    throw new ArgumentException("--overwrite starts a new run; --resume continues one: give only one");
                 o = Trainer.ResumeOptions(resumeDir);
                 if (r.GetValue(epochs) is int e) o = o with { Epochs = e };
             }
@@ -81,6 +88,7 @@ internal static class TrainCommand
                     Workers = r.GetValue(workers), Prefetch = r.GetValue(prefetch), Cache = r.GetValue(cache)!, CacheMiB = r.GetValue(cacheMiB),
                     MaxPixels = r.GetValue(maxPixels), SplitRatios = r.GetValue(split)!,
                     Out = r.GetValue(output) ?? Path.Combine("runs", $"{name}-{DateTime.Now:yyyyMMdd-HHmmss}"),
+                    Overwrite = r.GetValue(overwrite),
                 };
             }
             using var cts = new CancellationTokenSource();

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,40 +12,118 @@ namespace GpuNet.Training;
 /// <summary>A checkpoint read from disk and validated: string metadata and named float32 tensors.</summary>
 public sealed class CheckpointFile
 {
+    /// <summary>The file it was read from (named by every error about it).</summary>
     public required string Path { get; init; }
+    /// <summary>The header's <c>__metadata__</c>: string keys to string values (some hold JSON).</summary>
     public required Dictionary<string, string> Metadata { get; init; }
+    /// <summary>Each tensor by name, in the header's order: its shape and its float32 values.</summary>
     public required Dictionary<string, (int[] Shape, float[] Data)> Tensors { get; init; }
 
-    public string Get(string key) => Metadata.TryGetValue(key, out var v) ? v : throw new CheckpointException($"{Path}: metadata has no '{key}' entry; not a GpuNet checkpoint?");
-    public T GetJson<T>(string key) => JsonSerializer.Deserialize<T>(Get(key)) ?? throw new CheckpointException($"{Path}: metadata '{key}' is null");
+    /// <summary>The metadata value of <paramref name="key"/> (missing: a <see cref="CheckpointException"/>).</summary>
+    public string Get(string key) => Metadata.TryGetValue(key, out var v)
+        ? v : throw new CheckpointException($"{Path}: metadata has no '{key}' entry; not a GpuNet checkpoint?");
+
+    /// <summary>The value of <paramref name="key"/> read as JSON (bad: a <see cref="CheckpointException"/>).</summary>
+    public T GetJson<T>(string key)
+    {
+        string text = Get(key);
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text)
+                ?? throw new CheckpointException($"{Path}: metadata '{key}' is null, expected {typeof(T).Name}");
+        }
+        catch (JsonException e)
+        {
+            string expected = $"expected JSON of {typeof(T).Name} ({e.Message})";
+            throw new CheckpointException($"{Path}: metadata '{key}' is {Checkpoint.Quote(text)}, {expected}", e);
+        }
+    }
 }
 
+/// <summary>A checkpoint that cannot be read or does not fit: the message names the file and what is wrong.</summary>
 public sealed class CheckpointException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// Checkpoints in the safetensors layout, which cannot execute code: an 8-byte little-endian header length, a JSON
 /// header mapping each tensor name to dtype, shape and [begin, end) byte offsets (plus a string-to-string
-/// <c>__metadata__</c>), then the raw little-endian float32 data. Written to a temporary file and renamed, so a
-/// crash never leaves a half-written checkpoint behind.
+/// <c>__metadata__</c>), then the raw little-endian float32 data. The metadata holds an XxHash64 of each tensor's
+/// bytes (<see cref="ChecksumKey"/>), checked on reading. Written to a temporary file and renamed, so a crash or a full
+/// disk never leaves a half-written checkpoint behind and keeps the previous one.
 /// </summary>
-public static class Checkpoint
+public static partial class Checkpoint
 {
+    /// <summary>The <c>format</c> metadata value of GpuNet checkpoints.</summary>
     public const string FormatVersion = "gpunet-1";
+
+    /// <summary>
+    /// Metadata key of the tensors' checksums: a JSON object of tensor name to the XxHash64 of its bytes as 16 hex
+    /// digits. Checkpoints written before it existed have none and load unchecked.
+    /// </summary>
+    public const string ChecksumKey = "tensor_xxhash64";
+
     private const long MaxHeader = 100L << 20;
 
-    public static void Save(string path, IReadOnlyDictionary<string, string> metadata, IEnumerable<(string Name, Tensor Tensor)> tensors) =>
+    /// <summary>Writes device tensors (see the overload taking host data).</summary>
+    public static void Save(string path, IReadOnlyDictionary<string, string> metadata,
+        IEnumerable<(string Name, Tensor Tensor)> tensors) =>
         Save(path, metadata, tensors.Select(t => (t.Name, t.Tensor.Shape, (Func<float[]>)t.Tensor.ToArray)));
 
-    /// <summary>Writes tensors given as shapes and host data produced one at a time (so a large model is never held twice).</summary>
-    public static void Save(string path, IReadOnlyDictionary<string, string> metadata, IEnumerable<(string Name, int[] Shape, Func<float[]> Data)> tensors)
+    /// <summary>
+    /// Writes tensors given as shapes and host data produced one at a time (so a large model is never held twice).
+    /// The header is written first with placeholder checksums of the same width, then rewritten once the data is.
+    /// A failure to write (a full disk) is an <see cref="IOException"/> naming the file; the previous file is kept.
+    /// </summary>
+    public static void Save(string path, IReadOnlyDictionary<string, string> metadata,
+        IEnumerable<(string Name, int[] Shape, Func<float[]> Data)> tensors)
     {
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("checkpoints are written on little-endian machines only");
         var list = tensors.ToList();
+        if (list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new InvalidOperationException($"{path}: tensor '{twice.Key}' is given twice");
+        var hashes = new ulong[list.Count];
+        byte[] header = Header(metadata, list, hashes);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        AtomicFile.Write(path, fs =>
+        {
+            Span<byte> len = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Length);
+            fs.Write(len);
+            fs.Write(header);
+            for (int i = 0; i < list.Count; i++)
+            {
+                var (name, shape, data) = list[i];
+                var host = data();
+                if (host.Length != Shapes.Product(shape))
+                    throw new InvalidOperationException(
+                        $"tensor '{name}': {host.Length} values for shape {Shapes.Format(shape)}");
+                var bytes = MemoryMarshal.AsBytes(host.AsSpan());
+                hashes[i] = XxHash64.HashToUInt64(bytes);
+                fs.Write(bytes);
+            }
+            byte[] final = Header(metadata, list, hashes);
+            if (final.Length != header.Length) throw new InvalidOperationException("checkpoint header changed length");
+            fs.Position = 8;
+            fs.Write(final);
+        }, "checkpoint");
+    }
+
+    /// <summary>
+    /// The JSON header, padded with spaces to 8-byte alignment as safetensors does. Checksums are fixed-width hex, so
+    /// the header has the same length whatever their values.
+    /// </summary>
+    private static byte[] Header(IReadOnlyDictionary<string, string> metadata,
+        List<(string Name, int[] Shape, Func<float[]> Data)> tensors, ulong[] hashes)
+    {
         var header = new JsonObject();
         var meta = new JsonObject { ["format"] = FormatVersion };
         foreach (var (k, v) in metadata) meta[k] = v;
+        var sums = new JsonObject();
+        for (int i = 0; i < tensors.Count; i++) sums[tensors[i].Name] = hashes[i].ToString("x16");
+        meta[ChecksumKey] = sums.ToJsonString();
         header["__metadata__"] = meta;
         long offset = 0;
-        foreach (var (name, shape, _) in list)
+        foreach (var (name, shape, _) in tensors)
         {
             long bytes = (long)Shapes.Product(shape) * sizeof(float);
             header[name] = new JsonObject
@@ -56,82 +135,11 @@ public static class Checkpoint
             offset += bytes;
         }
         var json = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
-        // pad the header with spaces to 8-byte alignment, as safetensors does
         int padded = (json.Length + 7) / 8 * 8;
-        string tmp = path + $".tmp-{Environment.ProcessId}";
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        {
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
-            fs.Write(len);
-            fs.Write(json);
-            for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
-            foreach (var (name, shape, data) in list)
-            {
-                var host = data();
-                if (host.Length != Shapes.Product(shape)) throw new InvalidOperationException($"tensor '{name}': {host.Length} values for shape {Shapes.Format(shape)}");
-                if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("checkpoints are written on little-endian machines only");
-                fs.Write(MemoryMarshal.AsBytes(host.AsSpan()));
-            }
-            fs.Flush(true);
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
-
-    /// <summary>Reads and validates every offset and size against the file; a problem is one error naming the tensor.</summary>
-    public static CheckpointFile Read(string path)
-    {
-        if (!File.Exists(path)) throw new CheckpointException($"{path}: checkpoint file does not exist");
-        byte[] file = File.ReadAllBytes(path);
-        if (file.Length < 8) throw new CheckpointException($"{path}: {file.Length} bytes is too short for a checkpoint");
-        ulong headerLen = BinaryPrimitives.ReadUInt64LittleEndian(file);
-        if (headerLen > (ulong)Math.Min(MaxHeader, file.Length - 8))
-            throw new CheckpointException($"{path}: header length {headerLen} exceeds the file's {file.Length - 8} remaining bytes; not a checkpoint or truncated");
-        JsonObject header;
-        try { header = JsonNode.Parse(file.AsSpan(8, (int)headerLen))!.AsObject(); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
-        { throw new CheckpointException($"{path}: header is not valid JSON ({e.Message})", e); }
-
-        long dataStart = 8 + (long)headerLen, dataLen = file.Length - dataStart;
-        var metadata = new Dictionary<string, string>();
-        var tensors = new Dictionary<string, (int[], float[])>();
-        var ranges = new List<(long Begin, long End, string Name)>();
-        foreach (var (name, node) in header)
-        {
-            if (name == "__metadata__")
-            {
-                foreach (var (k, v) in node!.AsObject()) metadata[k] = v?.GetValue<string>() ?? "";
-                continue;
-            }
-            try
-            {
-                var o = node!.AsObject();
-                string dtype = o["dtype"]!.GetValue<string>();
-                if (dtype != "F32") throw new CheckpointException($"{path}: tensor '{name}' has dtype {dtype}, expected F32");
-                int[] shape = o["shape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
-                long begin = o["data_offsets"]![0]!.GetValue<long>(), end = o["data_offsets"]![1]!.GetValue<long>();
-                long count = 1;
-                foreach (int d in shape) { if (d < 0) throw new CheckpointException($"{path}: tensor '{name}' has negative dimension {d}"); count *= d; }
-                if (begin < 0 || end < begin || end > dataLen)
-                    throw new CheckpointException($"{path}: tensor '{name}' claims bytes [{begin}, {end}) but the data section holds {dataLen} bytes (truncated file?)");
-                if (end - begin != count * sizeof(float))
-                    throw new CheckpointException($"{path}: tensor '{name}' of shape {Shapes.Format(shape)} needs {count * 4} bytes, header gives {end - begin}");
-                var data = new float[count];
-                MemoryMarshal.Cast<byte, float>(file.AsSpan((int)(dataStart + begin), (int)(end - begin))).CopyTo(data);
-                tensors[name] = (shape, data);
-                ranges.Add((begin, end, name));
-            }
-            catch (Exception e) when (e is InvalidOperationException or NullReferenceException or FormatException or JsonException)
-            { throw new CheckpointException($"{path}: tensor '{name}' has a malformed header entry ({e.Message})", e); }
-        }
-        ranges.Sort((a, b) => a.Begin.CompareTo(b.Begin));
-        for (int i = 1; i < ranges.Count; i++)
-            if (ranges[i].Begin < ranges[i - 1].End)
-                throw new CheckpointException($"{path}: tensors '{ranges[i - 1].Name}' and '{ranges[i].Name}' overlap in the data section");
-        if (!metadata.TryGetValue("format", out var fmt) || fmt != FormatVersion)
-            throw new CheckpointException($"{path}: not a GpuNet checkpoint (format '{fmt ?? "missing"}', expected '{FormatVersion}')");
-        return new CheckpointFile { Path = path, Metadata = metadata, Tensors = tensors };
+        var result = new byte[padded];
+        json.CopyTo(result, 0);
+        result.AsSpan(json.Length).Fill((byte)' ');
+        return result;
     }
 
     /// <summary>Copies every parameter of <paramref name="model"/> from the checkpoint, checking names and shapes.</summary>

@@ -44,7 +44,8 @@ public static class Metrics
     }
 
     public static void WriteCsv(string path, IEnumerable<EpochMetrics> rows) =>
-        AtomicFile.WriteAllText(path, Header + "\n" + string.Join("", rows.Select(r => ToCsvLine(r) + "\n")));
+        AtomicFile.WriteAllText(path, Header + "\n" + string.Join("", rows.Select(r => ToCsvLine(r) + "\n")),
+            "metrics file");
 
     /// <summary>Two panels side by side: loss (train, validation) and accuracy (train, validation) per epoch.</summary>
     public static string Svg(IReadOnlyList<EpochMetrics> rows, string title)
@@ -91,16 +92,5 @@ public static class Metrics
             }
             sb.Append(ci, $"<text x=\"{x0 + w - dx}\" y=\"{y0 - 8}\" fill=\"{color}\">━ {label}</text>\n");
         }
-    }
-}
-
-/// <summary>Writes files through a temporary name and a rename, so readers never see half a file.</summary>
-public static class AtomicFile
-{
-    public static void WriteAllText(string path, string text)
-    {
-        string tmp = path + $".tmp-{Environment.ProcessId}";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
     }
 }

@@ -35,6 +35,12 @@ public sealed record TrainOptions
     /// <summary>Fail on the first unreadable image instead of skipping it with a warning.</summary>
     public bool Strict { get; init; }
     public string Out { get; init; } = "";
+    /// <summary>
+    /// Start even when <see cref="Out"/> holds a run, replacing its checkpoints, metrics and plot (without it, such a
+    /// folder is refused). Not stored in checkpoints: it belongs to one invocation, not to the run.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool Overwrite { get; init; }
 
     /// <summary>
     /// The defaults for a model: LeNet-5 keeps the MNIST recipe above; AlexNet and alexnet-small use He initialisation,

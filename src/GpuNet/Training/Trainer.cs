@@ -20,6 +20,8 @@ public sealed record TrainResult(string RunDirectory, double BestValidationAccur
 public sealed class Trainer
 {
     public const string LastCheckpoint = "last.ckpt", BestCheckpoint = "best.ckpt", MetricsFile = "metrics.csv", PlotFile = "plot.svg";
+    /// <summary>The list of unreadable images a run skipped.</summary>
+    public const string SkippedFile = "skipped.txt";
 
     public static LossKind ParseLoss(string name) => name.Trim().ToLowerInvariant() switch
     {
@@ -78,8 +80,13 @@ public sealed class Trainer
         // created before any loading, so a bad optimizer name fails at once; its state is allocated on first use
         using var optimizer = Optimizer.Create(o.Optimizer, o.LearningRate, o.WeightDecay, o.L1, o.Momentum);
         string runDir = o.Out;
-        Directory.CreateDirectory(runDir);
+        if (!resume)
+        {
+            RunFolder.CheckNew(runDir, o.Overwrite);
+            Directory.CreateDirectory(runDir);
+        }
         CheckpointFile? resumeFrom = resume ? Checkpoint.Read(Path.Combine(runDir, LastCheckpoint)) : null;
+        RunFolder.RemoveStaleTemps(runDir, obs);
 
         // ---- devices, data
         using var net = new NetworkBuilder(modelName, o.Device, o.Devices, obs, ParseConvAlgorithm(o.ConvAlgorithm));
@@ -118,13 +125,16 @@ public sealed class Trainer
         obs.Message($"data: {data.Splits.Layout}; {data.Train.Count} training, {data.Validation.Count} validation, {data.Test?.Count ?? 0} test images, {classes.Length} classes");
         obs.Message($"transforms: train [{(trainSpec == "" ? "as is" : trainSpec)}], eval [{(evalSpec == "" ? "as is" : evalSpec)}]{(o.TenCrop ? ", test with ten crops" : "")}; " +
             $"{trainLoader.Workers} loader threads, {o.Prefetch} batches ahead");
+        // the new run has its data and model: only now are an old run's files removed (--overwrite)
+        if (resumeFrom is null) RunFolder.ClearOldRun(runDir);
         int skippedReported = 0;
         void ReportSkipped()
         {
             int before = skippedReported;
             if (data.WriteSkipped(runDir) is int count && count > before)
             {
-                obs.Warning($"skipped {count} unreadable image{(count == 1 ? "" : "s")} (listed in {Path.Combine(runDir, "skipped.txt")}); first: {data.Bad.Messages[0]}");
+                obs.Warning($"skipped {count} unreadable image{(count == 1 ? "" : "s")} (listed in " +
+                    $"{Path.Combine(runDir, SkippedFile)}); first: {data.Bad.Messages[0]}");
                 skippedReported = count;
             }
         }
@@ -138,7 +148,6 @@ public sealed class Trainer
         if (resumeFrom is null)
         {
             net.Initialize(scheme, rng);
-            File.Delete(Path.Combine(runDir, MetricsFile));
         }
         else
         {
@@ -229,9 +238,13 @@ public sealed class Trainer
             if (best) { bestVal = valAcc; bestEpoch = epoch; }
             optimizer.LearningRate = schedule.Next(optimizer.LearningRate, epoch, valAcc);
             Metrics.WriteCsv(Path.Combine(runDir, MetricsFile), history);
-            AtomicFile.WriteAllText(Path.Combine(runDir, PlotFile), Metrics.Svg(history, $"{modelName} on {Path.GetFileName(Path.GetFullPath(o.Data).TrimEnd('/'))}"));
+            string title = $"{modelName} on {Path.GetFileName(Path.GetFullPath(o.Data).TrimEnd('/'))}";
+            AtomicFile.WriteAllText(Path.Combine(runDir, PlotFile), Metrics.Svg(history, title), "plot");
             Checkpoint.Save(Path.Combine(runDir, LastCheckpoint), Meta(epoch), Checkpoint.NetworkTensors(model, optimizer));
-            if (best) File.Copy(Path.Combine(runDir, LastCheckpoint), Path.Combine(runDir, BestCheckpoint), overwrite: true);
+            // a copy through a temporary file: a kill or a full disk during it keeps the previous best.ckpt
+            if (best)
+                AtomicFile.Copy(Path.Combine(runDir, LastCheckpoint), Path.Combine(runDir, BestCheckpoint),
+                    "checkpoint");
             obs.EpochCompleted(m, best);
         }
 

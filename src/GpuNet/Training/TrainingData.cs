@@ -86,7 +86,7 @@ public sealed class TrainingData
     public int WriteSkipped(string runDir)
     {
         if (Bad.Count == 0) return 0;
-        AtomicFile.WriteAllText(Path.Combine(runDir, "skipped.txt"), string.Join("\n", Bad.Messages) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(runDir, Trainer.SkippedFile), string.Join("\n", Bad.Messages) + "\n");
         return Bad.Count;
     }
 }
