@@ -38,10 +38,19 @@ internal static class Common
         {
             try { return body(r); }
             catch (Exception e) when (e is DataException or CheckpointException or ArgumentException
-                or GpuNet.Runtime.AcceleratorException or IOException or UnauthorizedAccessException)
+                or GpuNet.Runtime.AcceleratorException or IOException or UnauthorizedAccessException
+                or DivergenceException)
             {
                 Error(e.Message);
+                Trace(r, e);
                 return e is ArgumentException ? 2 : 1;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // a fault nobody named: still one line, with what it was; the trace on request
+                Error($"{e.Message} (an unexpected {e.GetType().Name}; --verbose or GPUNET_DEBUG=1 shows where)");
+                Trace(r, e);
+                return 1;
             }
             catch (OperationCanceledException)
             {
@@ -67,6 +76,17 @@ internal static class Common
     }
 
     public static void Error(string message) => Console.Error.WriteLine($"error: {message}");
+
+    /// <summary>Every command's --verbose: an error also prints the .NET stack trace (as GPUNET_DEBUG=1 does).</summary>
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "On an error, print the .NET stack trace too (as GPUNET_DEBUG=1 does)", Recursive = true,
+    };
+
+    private static void Trace(ParseResult r, Exception e)
+    {
+        if (r.GetValue(Verbose) || Environment.GetEnvironmentVariable("GPUNET_DEBUG") == "1") Console.Error.WriteLine(e);
+    }
 
     public static string Percent(double v) => $"{v * 100:F2}%";
 

@@ -73,4 +73,35 @@ public sealed record TrainOptions
     public long MaxPixels { get; init; } = GpuNet.Data.ImageDecoder.DefaultMaxPixels;
     /// <summary>TRAIN/VAL/TEST ratios for a data folder without train/ (seeded split).</summary>
     public string SplitRatios { get; init; } = "80/10/10";
+
+    /// <summary>The most images a batch may hold (the loader's buffers are indexed by int).</summary>
+    public const int MaxBatch = 1 << 16;
+
+    /// <summary>
+    /// Checks every option before any work starts; the first bad one is an <see cref="ArgumentException"/> naming the
+    /// option, the value and what is expected.
+    /// </summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
+        Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}");
+        Require(Batch is >= 1 and <= MaxBatch, $"--batch must be between 1 and {MaxBatch}, got {Batch}");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0, $"--lr must be a positive finite number, got {LearningRate}");
+        Require(float.IsFinite(Momentum) && Momentum is >= 0 and < 1, $"--momentum must be in [0, 1), got {Momentum}");
+        Require(float.IsFinite(WeightDecay) && WeightDecay >= 0, $"--weight-decay must be ≥ 0 and finite, got {WeightDecay}");
+        Require(float.IsFinite(L1) && L1 >= 0, $"--l1 must be ≥ 0 and finite, got {L1}");
+        Require(ValidationFraction is >= 0 and < 1, $"--validation must be in [0, 1), got {ValidationFraction}");
+        Require(Limit >= 0, $"--limit must be ≥ 0 (0: every image), got {Limit}");
+        Require(Workers >= 0, $"--workers must be ≥ 0 (0: one per core), got {Workers}");
+        Require(Prefetch >= 1, $"--prefetch must be at least 1, got {Prefetch}");
+        Require(CacheMiB >= 0, $"--cache-mib must be ≥ 0, got {CacheMiB}");
+        Require(MaxPixels >= 1, $"--max-pixels must be positive, got {MaxPixels}");
+        Optim.LearningRateSchedule.Parse(Schedule);
+        Models.Initializer.Parse(Init);
+        Trainer.ParseLoss(Loss);
+        Trainer.ParseConvAlgorithm(ConvAlgorithm);
+        if (!Optim.Optimizer.Names.Contains(Optimizer.Trim().ToLowerInvariant()))
+            throw new ArgumentException($"unknown optimizer '{Optimizer}'; known: {string.Join(", ", Optim.Optimizer.Names)}");
+        TrainingData.ParseRatios(SplitRatios);
+    }
 }

@@ -9,6 +9,9 @@ using GpuNet.Runtime.Ilgpu;
 
 namespace GpuNet.Training;
 
+/// <summary>Training stopped because the loss became non-finite; the message names the epoch, batches and parameter.</summary>
+public sealed class DivergenceException(string message) : Exception(message);
+
 public sealed record TrainResult(string RunDirectory, double BestValidationAccuracy, int BestEpoch, EvaluationResult? Test,
     long[] PeakDeviceBytes, long PeakRssBytes, IReadOnlyList<EpochMetrics> History, int SkippedImages);
 
@@ -59,6 +62,18 @@ public sealed class Trainer
         optimizer.Step(model.Parameters);
     }
 
+    /// <summary>Where a diverged network went non-finite: its first parameter (in layer order) holding a NaN or ∞.</summary>
+    private static string DivergedWhere(INetwork model)
+    {
+        foreach (var p in model.Parameters)
+        {
+            var values = p.Data.ToArray();
+            int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+            if (bad >= 0) return $"the first parameter holding a non-finite value is {p.Name} (element {bad}: {values[bad]})";
+        }
+        return "every parameter is still finite, so the forward pass overflowed (the logits or the loss)";
+    }
+
     public static ConvAlgorithm ParseConvAlgorithm(string name) => name.Trim().ToLowerInvariant() switch
     {
         "auto" => ConvAlgorithm.Auto,
@@ -70,9 +85,7 @@ public sealed class Trainer
 
     public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false, CancellationToken ct = default)
     {
-        if (o.Epochs < 1) throw new ArgumentException($"--epochs must be at least 1, got {o.Epochs}");
-        if (o.Batch < 1) throw new ArgumentException($"--batch must be at least 1, got {o.Batch}");
-        if (o.ValidationFraction is < 0 or >= 1) throw new ArgumentException($"validation fraction must be in [0, 1), got {o.ValidationFraction}");
+        o.Validate();
         string modelName = ModelZoo.Canonical(o.Model);
         var scheme = Initializer.Parse(o.Init);
         var schedule = LearningRateSchedule.Parse(o.Schedule);
@@ -212,8 +225,8 @@ public sealed class Trainer
             {
                 model.OutputDevice.CopyToHost(stats, statsHost);
                 if (!float.IsFinite(statsHost[0]))
-                    throw new InvalidOperationException($"training diverged at epoch {epoch}, between batches {readAt + 1} and {b}: " +
-                        $"the loss is {statsHost[0]}; lower --lr (now {optimizer.LearningRate:G3})");
+                    throw new DivergenceException($"training diverged at epoch {epoch}, between batches {readAt + 1} and {b}: " +
+                        $"the loss is {statsHost[0]}; {DivergedWhere(model)}; lower --lr (now {optimizer.LearningRate:G3})");
                 (lossSum, correct, readAt, lastRead) = (statsHost[0], (long)statsHost[1], b, clock.Elapsed.TotalSeconds);
                 obs.BatchCompleted(epoch, b, batches, lossSum / seen, seen / clock.Elapsed.TotalSeconds);
             }

@@ -28,6 +28,8 @@ public sealed class TrainingData
         var r = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN).ToArray();
         if (r.Length != 3 || r.Any(v => !(v >= 0)) || r[0] <= 0)
             throw new ArgumentException($"--split takes TRAIN/VAL/TEST ratios like 80/10/10, got '{text}'");
+        if (Math.Abs(r.Sum() - 100) > 1e-9)
+            throw new ArgumentException($"--split ratios must add up to 100, '{text}' adds up to {r.Sum():G6}");
         return r;
     }
 

@@ -34,4 +34,36 @@ public sealed class TrainingTests : IDisposable
         foreach (var (name, t) in a.Tensors) Assert.Equal(t.Data, b.Tensors[name].Data);
         Assert.Equal(full.Test.Accuracy, resumed.Test!.Accuracy);
     }
+
+    [Fact]
+    public void Divergence_names_the_epoch_the_batches_and_the_first_non_finite_parameter()
+    {
+        var e = Assert.Throws<DivergenceException>(() => Trainer.Run(Options("diverge", 1) with
+        {
+            LearningRate = 1e30f, Limit = 320,
+        }, NullObserver.Instance));
+        Assert.Matches(@"^training diverged at epoch 1, between batches \d+ and \d+: the loss is (NaN|-?∞|-?Infinity)", e.Message);
+        Assert.Contains("the first parameter holding a non-finite value is conv1.weight", e.Message);
+        Assert.Contains("lower --lr", e.Message);
+    }
+
+    [Theory]
+    [InlineData("--lr", "Batch", "--batch must be between 1 and 65536, got 0")]
+    [InlineData("--split", "SplitRatios", "--split ratios must add up to 100, '50/60/10' adds up to 120")]
+    [InlineData("--schedule", "Schedule", "step:EPOCHS:GAMMA needs EPOCHS ≥ 1")]
+    [InlineData("--lr", "LearningRate", "--lr must be a positive finite number, got NaN")]
+    public void Bad_options_are_refused_before_any_work(string _, string option, string message)
+    {
+        var o = Options("bad", 1) with { Data = "/nonexistent-so-any-work-would-fail-differently" };
+        o = option switch
+        {
+            "Batch" => o with { Batch = 0 },
+            "SplitRatios" => o with { SplitRatios = "50/60/10" },
+            "Schedule" => o with { Schedule = "step:0:0" },
+            _ => o with { LearningRate = float.NaN },
+        };
+        var e = Assert.Throws<ArgumentException>(() => Trainer.Run(o, NullObserver.Instance));
+        Assert.Contains(message, e.Message);
+        Assert.False(Directory.Exists(o.Out), "nothing was created");
+    }
 }
