@@ -95,12 +95,36 @@ public static class Metrics
 }
 
 /// <summary>Writes files through a temporary name and a rename, so readers never see half a file.</summary>
+/// <summary>Files written to a temporary file in the same folder and renamed over the target when complete.</summary>
 public static class AtomicFile
 {
-    public static void WriteAllText(string path, string text)
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file.</summary>
+    public static void WriteAllText(string path, string text) => Write(path, s =>
+    {
+        using var w = new StreamWriter(s, leaveOpen: true);
+        w.Write(text);
+    });
+
+    /// <summary>
+    /// Lets <paramref name="write"/> fill a temporary file next to <paramref name="path"/>, then renames it over the
+    /// target; on failure the temporary file is removed and an existing target is left as it was.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write)
     {
         string tmp = path + $".tmp-{Environment.ProcessId}";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                write(fs);
+                fs.Flush(true);
+            }
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(tmp);
+            throw;
+        }
     }
 }
