@@ -9,6 +9,13 @@ using static GpuNet.Export.OnnxGraph;
 namespace GpuNet.Export;
 
 /// <summary>An exported file: where, in which opset, and what it holds.</summary>
+/// <param name="Path">The file written.</param>
+/// <param name="Opset">ONNX opset of the default domain.</param>
+/// <param name="IrVersion">ONNX IR version of the file.</param>
+/// <param name="Nodes">Nodes in the graph.</param>
+/// <param name="Parameters">Trainable parameters of the model.</param>
+/// <param name="Bytes">Size of the file.</param>
+/// <param name="Preprocessing">What an image needs before the model sees it (also in the file's metadata).</param>
 public sealed record OnnxExportResult(string Path, int Opset, long IrVersion, int Nodes, long Parameters, long Bytes,
     Preprocessing Preprocessing);
 
@@ -29,7 +36,12 @@ public static class OnnxExporter
     /// <summary>Newest opset the exporter writes (ONNX 1.18, IR version 11).</summary>
     public const int MaxOpset = 23;
 
-    public const string InputName = "input", ProbabilitiesName = "probabilities", LogitsName = "logits";
+    /// <summary>The graph's input, float32 (batch, C, H, W).</summary>
+    public const string InputName = "input";
+    /// <summary>The graph's first output: the softmax over the classes, (batch, classes).</summary>
+    public const string ProbabilitiesName = "probabilities";
+    /// <summary>The graph's second output: the logits, (batch, classes).</summary>
+    public const string LogitsName = "logits";
     private const string Batch = "batch";
 
     /// <summary>The IR version of the ONNX release that introduced <paramref name="opset"/>.</summary>
