@@ -11,6 +11,8 @@ public sealed class Activation(string name, ActivationKind kind, float slope = O
     private Tensor? _x, _yOut;
 
     public ActivationKind Function => kind;
+    /// <summary>Slope of the leaky ReLU for negative inputs.</summary>
+    public float Slope => slope;
     public override string Kind => kind.ToString();
     protected override int[] SetupInternal(int[] s) => s;
 

@@ -9,8 +9,16 @@ public sealed class Conv2d(string name, int filters, int kernel, int stride = 1,
     private Tensor? _x;
     public Parameter Weight { get; private set; } = null!;
     public Parameter Bias { get; private set; } = null!;
+    /// <summary>Output channels K.</summary>
     public int Filters => filters;
+    /// <summary>Channel groups: filter k sees input channels of group k / (K / Groups) only.</summary>
     public int Groups => groups;
+    /// <summary>Square kernel size R = S.</summary>
+    public int Kernel => kernel;
+    /// <summary>Stride in both directions.</summary>
+    public int Stride => stride;
+    /// <summary>Zero padding on every side.</summary>
+    public int Padding => padding;
 
     public override string Kind => "Conv2d";
     public override string Details => $"{filters}@{kernel}x{kernel} s{stride} p{padding}" + (groups > 1 ? $" g{groups}" : "");

@@ -7,6 +7,8 @@ public sealed class Lrn(string name, LrnParameters p) : BufferedLayer(name)
 {
     private Tensor? _x, _yOut, _scale;
 
+    /// <summary>Window size, α, β, k and channel groups.</summary>
+    public LrnParameters Settings => p;
     public override string Kind => "LRN";
     public override string Details => $"n{p.Size} k{p.K} a{p.Alpha} b{p.Beta}" + (p.Groups > 1 ? $" g{p.Groups}" : "");
     protected override int[] SetupInternal(int[] s) => s.Length == 3 ? s : throw new ArgumentException($"{Name}: LRN needs (C, H, W) input, got {Shapes.Format(s)}");
@@ -39,6 +41,8 @@ public sealed class BatchNorm(string name, float momentum = 0.1f, float epsilon 
     public Parameter RunningMean { get; private set; } = null!;
     public Parameter RunningVariance { get; private set; } = null!;
 
+    /// <summary>ε added to the variance.</summary>
+    public float Epsilon => epsilon;
     public override string Kind => "BatchNorm";
 
     protected override int[] SetupInternal(int[] s)

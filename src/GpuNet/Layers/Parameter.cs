@@ -23,8 +23,6 @@ public sealed class Parameter : IDisposable
     /// <summary>Inputs feeding one output unit (C/G·R·S for a filter, inputs for a dense layer).</summary>
     public int FanIn { get; }
     public int FanOut { get; }
-    /// <summary>Bias value AlexNet's initialisation uses here (1 on conv2, conv4, conv5 and the hidden FC layers).</summary>
-    public float AlexNetBias { get; set; }
     /// <summary>Weight decay and L1 apply to weights only, never to biases or normalisation parameters.</summary>
     public bool Decays => Role == ParameterRole.Weight;
 

@@ -8,6 +8,14 @@ public sealed class Pool2d(string name, bool max, int kernel, int stride, int pa
     private Pool2dGeometry _g;
     private Tensor? _x, _argmax, _indices;
 
+    /// <summary>Max pooling (else average pooling, which counts padded cells in its divisor).</summary>
+    public bool IsMax => max;
+    /// <summary>Square window size.</summary>
+    public int Kernel => kernel;
+    /// <summary>Stride in both directions.</summary>
+    public int Stride => stride;
+    /// <summary>Padding on every side (floor mode: windows never start in the bottom or right padding).</summary>
+    public int Padding => padding;
     public override string Kind => max ? "MaxPool2d" : "AvgPool2d";
     public override string Details => $"{kernel}x{kernel} s{stride}" + (padding > 0 ? $" p{padding}" : "");
 

@@ -11,7 +11,10 @@ public enum InitScheme
     Xavier,
     /// <summary>He: N(0, 2/fan_in), biases 0.</summary>
     He,
-    /// <summary>AlexNet: N(0, 0.01²), biases 1 on conv2, conv4, conv5 and the hidden FC layers, 0 elsewhere.</summary>
+    /// <summary>
+    /// AlexNet: N(0, 0.01²), biases as <see cref="AlexNetSpec.InitialBias"/> gives them (1 on conv2, conv4, conv5 and
+    /// the hidden FC layers), 0 elsewhere and on other models.
+    /// </summary>
     AlexNet,
 }
 
@@ -27,11 +30,23 @@ public static class Initializer
     };
 
     /// <summary>Fills every trainable weight and bias of the model (normalisation layers keep γ = 1, β = 0).</summary>
-    public static void Apply(Model model, InitScheme scheme, Rng rng) => Apply(model.Parameters, scheme, rng);
+    public static void Apply(Model model, InitScheme scheme, Rng rng) =>
+        Apply(model.Parameters, scheme, rng,
+            AlexNetSpec.Find(model.Name) is { } spec ? p => spec.InitialBias(p.Name) : null);
 
-    public static void Apply(TwoTowerAlexNet model, InitScheme scheme, Rng rng) => Apply(model.Parameters, scheme, rng);
+    /// <summary>Fills the split network's parameters; AlexNet's biases by their single-device names.</summary>
+    public static void Apply(TwoTowerAlexNet model, InitScheme scheme, Rng rng)
+    {
+        var spec = AlexNetSpec.Find(model.Name)!;
+        Apply(model.Parameters, scheme, rng, p => spec.InitialBias(TwoTowerAlexNet.SingleName(p.Name).Name));
+    }
 
-    public static void Apply(IEnumerable<Parameter> parameters, InitScheme scheme, Rng rng)
+    /// <summary>
+    /// Fills every weight and bias; <paramref name="alexNetBias"/> gives the bias of <see cref="InitScheme.AlexNet"/>
+    /// (null: 0).
+    /// </summary>
+    public static void Apply(IEnumerable<Parameter> parameters, InitScheme scheme, Rng rng,
+        Func<Parameter, float>? alexNetBias = null)
     {
         foreach (var p in parameters)
         {
@@ -44,7 +59,7 @@ public static class Initializer
                     InitScheme.Uniform => rng.Uniform(-1f, 1f) / MathF.Sqrt(p.FanIn),
                     InitScheme.Xavier => bias ? 0f : rng.Uniform(-1f, 1f) * MathF.Sqrt(6f / (p.FanIn + p.FanOut)),
                     InitScheme.He => bias ? 0f : (float)(rng.NextGaussian() * Math.Sqrt(2.0 / p.FanIn)),
-                    _ => bias ? p.AlexNetBias : (float)(rng.NextGaussian() * 0.01),
+                    _ => bias ? alexNetBias?.Invoke(p) ?? 0f : (float)(rng.NextGaussian() * 0.01),
                 };
             p.Data.CopyFrom(host);
         }

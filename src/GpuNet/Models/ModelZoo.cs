@@ -9,12 +9,7 @@ public static class ModelZoo
     public static readonly string[] Names = ["lenet5", "alexnet", "alexnet-small"];
 
     /// <summary>Per-sample input shape of a named model.</summary>
-    public static int[] InputShape(string name) => Canonical(name) switch
-    {
-        "lenet5" => [1, 32, 32],
-        "alexnet" => [3, 227, 227],
-        _ => [3, 67, 67],
-    };
+    public static int[] InputShape(string name) => AlexNetSpec.Find(name)?.InputShape ?? [1, 32, 32];
 
     /// <summary>
     /// Default image transforms (<see cref="Data.Transform"/> specs) for training and evaluation. AlexNet follows the
@@ -48,15 +43,8 @@ public static class ModelZoo
         string n = Canonical(name);
         int k = classes ?? DefaultClasses(n);
         if (k < 2) throw new ArgumentException($"a classifier needs at least 2 classes, got {k}");
-        var layers = n switch
-        {
-            "lenet5" => LeNet5(k),
-            "alexnet" => AlexNet(k, 1),
-            _ => AlexNet(k, 4),
-        };
-        var model = new Model(n, accelerator, InputShape(n), layers);
-        if (n != "lenet5") MarkAlexNetBiases(model);
-        return model;
+        var layers = AlexNetSpec.Find(n)?.Grouped(k) ?? LeNet5(k);
+        return new Model(n, accelerator, InputShape(n), layers);
     }
 
     // LeNet-5 (LeCun et al. 1998) on 32×32 inputs, with ReLU and max pooling: 61,706 parameters.
@@ -68,32 +56,4 @@ public static class ModelZoo
         new Dense("fc1", 84), new Activation("relu4", ActivationKind.Relu),
         new Dense("fc2", classes),
     ];
-
-    // AlexNet (Krizhevsky et al. 2012; Caffe's bvlc_alexnet) with groups=2 on conv2, conv4, conv5: 60,965,224 parameters
-    // at width 1. LRN normalises within each half of the channels, as each GPU of the 2012 network did with its own kernel
-    // maps, so the single-device model computes exactly what the two-tower model does. alexnet-small divides every width
-    // by 4 and takes 67×67 inputs, keeping groups, LRN, overlapping pooling and dropout.
-    private static IEnumerable<Layer> AlexNet(int classes, int div)
-    {
-        var lrn = new LrnParameters(5, 1e-4f, 0.75f, 2f, Groups: 2);
-        return
-        [
-            new Conv2d("conv1", 96 / div, 11, 4), new Activation("relu1", ActivationKind.Relu), new Lrn("norm1", lrn), new Pool2d("pool1", true, 3, 2),
-            new Conv2d("conv2", 256 / div, 5, 1, 2, 2), new Activation("relu2", ActivationKind.Relu), new Lrn("norm2", lrn), new Pool2d("pool2", true, 3, 2),
-            new Conv2d("conv3", 384 / div, 3, 1, 1), new Activation("relu3", ActivationKind.Relu),
-            new Conv2d("conv4", 384 / div, 3, 1, 1, 2), new Activation("relu4", ActivationKind.Relu),
-            new Conv2d("conv5", 256 / div, 3, 1, 1, 2), new Activation("relu5", ActivationKind.Relu), new Pool2d("pool5", true, 3, 2),
-            new Flatten("flatten"),
-            new Dense("fc6", 4096 / div / (div > 1 ? 4 : 1)), new Activation("relu6", ActivationKind.Relu), new Dropout("drop6", 0.5f, 6),
-            new Dense("fc7", 4096 / div / (div > 1 ? 4 : 1)), new Activation("relu7", ActivationKind.Relu), new Dropout("drop7", 0.5f, 7),
-            new Dense("fc8", classes),
-        ];
-    }
-
-    private static void MarkAlexNetBiases(Model model)
-    {
-        foreach (var p in model.Parameters)
-            if (p.Role == ParameterRole.Bias && p.Name is "conv2.bias" or "conv4.bias" or "conv5.bias" or "fc6.bias" or "fc7.bias")
-                p.AlexNetBias = 1f;
-    }
 }

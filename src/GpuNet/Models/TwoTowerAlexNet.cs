@@ -13,13 +13,14 @@ namespace GpuNet.Models;
 /// ordinary <see cref="Model"/> on its tower's accelerator, and the copies happen here, between stages.
 /// </summary>
 /// <remarks>
-/// Parameters map to the single-device grouped model (<see cref="ModelZoo"/>, whose LRN also normalises within each
-/// half) by one rule: tower t holds row block t (along dimension 0) of every parameter of conv1–fc7, and fc8 is whole.
+/// The towers and the single-device grouped model (whose LRN also normalises within each half) are built from one
+/// <see cref="AlexNetSpec"/>. Parameters map between them by one rule: tower t holds row block t (along dimension 0)
+/// of every parameter of conv1–fc7, and fc8 is whole.
 /// </remarks>
 public sealed class TwoTowerAlexNet : INetwork
 {
     private readonly Accelerator[] _dev;
-    private readonly Model[][] _stage;          // [tower][0: conv1..pool2, 1: conv3..pool5, 2: fc6, 3: fc7]
+    private readonly Model[][] _stage;          // [tower][stage]: conv1..pool2, conv3..pool5, fc6, fc7 (AlexNetSpec)
     private readonly Model _head;               // fc8 on device 0
     private readonly Dictionary<string, Tensor>[] _buffers = [[], []];   // per tower: only its own thread touches them
     private readonly ConcurrentDictionary<(string, int), float[]> _host = new();   // host staging per exchange and sender
@@ -28,45 +29,32 @@ public sealed class TwoTowerAlexNet : INetwork
     private int _n;
     private Tensor? _logits;
 
+    /// <summary>Builds both towers of <paramref name="name"/> (alexnet, alexnet-small) from its <see cref="AlexNetSpec"/>.
+    /// </summary>
     public TwoTowerAlexNet(string name, Accelerator first, Accelerator second, int? classes = null)
     {
         Name = ModelZoo.Canonical(name);
-        if (Name == "lenet5") throw new ArgumentException("only alexnet and alexnet-small have two towers");
-        int div = Name == "alexnet" ? 1 : 4, fc = 4096 / div / (div > 1 ? 4 : 1);
-        int k1 = 96 / div, k2 = 256 / div, k3 = 384 / div, k4 = 384 / div, k5 = 256 / div;
+        var spec = AlexNetSpec.Find(Name)
+            ?? throw new ArgumentException("only alexnet and alexnet-small have two towers");
         Classes = classes ?? ModelZoo.DefaultClasses(Name);
-        InputShape = ModelZoo.InputShape(Name);
+        InputShape = spec.InputShape;
         _dev = [first, second];
-        var lrn = new LrnParameters(5, 1e-4f, 0.75f, 2f);   // within the tower's own channels
         _stage = new Model[2][];
         for (int t = 0; t < 2; t++)
         {
-            string P(string layer) => $"tower{t}.{layer}";
-            var acc = _dev[t];
-            var s1 = new Model(P("features"), acc, InputShape,
-            [
-                new Conv2d(P("conv1"), k1 / 2, 11, 4), new Activation(P("relu1"), ActivationKind.Relu), new Lrn(P("norm1"), lrn), new Pool2d(P("pool1"), true, 3, 2),
-                new Conv2d(P("conv2"), k2 / 2, 5, 1, 2), new Activation(P("relu2"), ActivationKind.Relu), new Lrn(P("norm2"), lrn), new Pool2d(P("pool2"), true, 3, 2),
-            ]);
-            int[] p2 = s1.OutputShape;
-            var s2 = new Model(P("conv3-5"), acc, [2 * p2[0], p2[1], p2[2]],
-            [
-                new Conv2d(P("conv3"), k3 / 2, 3, 1, 1), new Activation(P("relu3"), ActivationKind.Relu),
-                new Conv2d(P("conv4"), k4 / 2, 3, 1, 1), new Activation(P("relu4"), ActivationKind.Relu),
-                new Conv2d(P("conv5"), k5 / 2, 3, 1, 1), new Activation(P("relu5"), ActivationKind.Relu), new Pool2d(P("pool5"), true, 3, 2),
-                new Flatten(P("flatten")),
-            ], propagateToInput: true);
-            int flat = s2.OutputShape[0];
-            var s3 = new Model(P("fc6"), acc, [2 * flat],
-                [new Dense(P("fc6"), fc / 2), new Activation(P("relu6"), ActivationKind.Relu), new Dropout(P("drop6"), 0.5f, 6, t * fc / 2, fc)], propagateToInput: true);
-            var s4 = new Model(P("fc7"), acc, [fc],
-                [new Dense(P("fc7"), fc / 2), new Activation(P("relu7"), ActivationKind.Relu), new Dropout(P("drop7"), 0.5f, 7, t * fc / 2, fc)], propagateToInput: true);
-            _stage[t] = [s1, s2, s3, s4];
+            var stages = spec.TowerStages(t);
+            _stage[t] = new Model[stages.Count];
+            int[] shape = InputShape;
+            for (int s = 0; s < stages.Count; s++)
+            {
+                // after the first stage, each reads both towers: its own output and the other's, concatenated
+                if (s > 0) shape = [2 * shape[0], .. shape.AsSpan(1)];
+                _stage[t][s] = new Model($"tower{t}.stage{s + 1}", _dev[t], shape, stages[s], propagateToInput: s > 0);
+                shape = _stage[t][s].OutputShape;
+            }
         }
-        _head = new Model("head", first, [fc], [new Dense("fc8", Classes)], propagateToInput: true);
-        foreach (var p in Parameters)
-            if (p.Role == ParameterRole.Bias && (p.Name.EndsWith(".conv2.bias") || p.Name.EndsWith(".conv4.bias") || p.Name.EndsWith(".conv5.bias") || p.Name.EndsWith(".fc6.bias") || p.Name.EndsWith(".fc7.bias")))
-                p.AlexNetBias = 1f;
+        _head = new Model("head", first, [2 * _stage[0][^1].OutputShape[0]], [new Dense(spec.Classifier, Classes)],
+            propagateToInput: true);
     }
 
     public string Name { get; }
@@ -96,9 +84,11 @@ public sealed class TwoTowerAlexNet : INetwork
     /// <summary>The bytes one training step copies between devices at batch n, from the architecture alone.</summary>
     public long AnalyticBytesPerStep(int n)
     {
-        long p2 = Shapes.Product(_stage[0][0].OutputShape), flat = _stage[0][1].OutputShape[0], half = _stage[0][2].OutputShape[0];
-        // forward: conv3's inputs both ways, fc6's both ways, fc7's both ways, tower 1's fc7 to fc8; backward mirrors it
-        long floats = 2 * p2 + 2 * flat + 2 * half + half;
+        // forward: each stage's output both ways into the next stage (conv3, fc6, fc7), and tower 1's last stage to
+        // fc8 on the first device; backward mirrors it
+        var stages = _stage[0];
+        long floats = stages[^1].OutputShape[0];
+        for (int s = 0; s + 1 < stages.Length; s++) floats += 2L * Shapes.Product(stages[s].OutputShape);
         return 2 * floats * n * sizeof(float);
     }
 
@@ -207,17 +197,15 @@ public sealed class TwoTowerAlexNet : INetwork
         var x = new Tensor[2];
         for (int t = 0; t < 2; t++) { x[t] = Buf("x", t, [n, .. InputShape]); x[t].CopyFrom(host); }
         foreach (var m in _stage.SelectMany(s => s).Append(_head)) m.Step = Step;
-        int[] s2In = _stage[0][1].InputShape;
         Tensor? cat7 = null;
         Towers((t, barrier, ct) =>
         {
             var h = _stage[t][0].Forward(x[t], training);
-            var cat = Concat(t, barrier, ct, "cat2", h.View(n, h.Length / n), n);
-            h = _stage[t][1].Forward(cat.View([n, .. s2In]), training);
-            cat = Concat(t, barrier, ct, "cat5", h, n);
-            h = _stage[t][2].Forward(cat, training);
-            cat = Concat(t, barrier, ct, "cat6", h, n);
-            h = _stage[t][3].Forward(cat, training);
+            for (int s = 1; s < _stage[t].Length; s++)
+            {
+                var cat = Concat(t, barrier, ct, $"cat{s}", h.View(n, h.Length / n), n);
+                h = _stage[t][s].Forward(cat.View([n, .. _stage[t][s].InputShape]), training);
+            }
             // fc8 on the first device takes both towers' fc7
             int half = h.Shape[1];
             if (t == 1) Send(1, "fc7", h, 0, half, n, half);
@@ -247,12 +235,11 @@ public sealed class TwoTowerAlexNet : INetwork
             }
             Meet(barrier, ct);
             d ??= Receive(1, "df7", n * half).View(n, half);
-            var dcat = _stage[t][3].Backward(d)!;
-            d = Split(t, barrier, ct, "df6", dcat, n, [half]);
-            dcat = _stage[t][2].Backward(d)!;
-            d = Split(t, barrier, ct, "dp5", dcat, n, _stage[0][1].OutputShape);
-            dcat = _stage[t][1].Backward(d)!;
-            d = Split(t, barrier, ct, "dp2", dcat.View(n, dcat.Length / n), n, _stage[0][0].OutputShape);
+            for (int s = _stage[t].Length - 1; s > 0; s--)
+            {
+                var dcat = _stage[t][s].Backward(d)!;
+                d = Split(t, barrier, ct, $"d{s}", dcat.View(n, dcat.Length / n), n, _stage[t][s - 1].OutputShape);
+            }
             _stage[t][0].Backward(d);
         });
     }

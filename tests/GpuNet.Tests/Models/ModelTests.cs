@@ -99,3 +99,45 @@ public sealed class ModelTests
         }
     }
 }
+
+/// <summary>AlexNet is described once (AlexNetSpec): the towers hold the grouped model's layers, halved.</summary>
+public sealed class AlexNetSpecTests
+{
+    [Theory]
+    [InlineData("alexnet")]
+    [InlineData("alexnet-small")]
+    public void The_towers_and_the_grouped_model_come_from_one_description(string name)
+    {
+        using var acc = new CpuAccelerator();
+        using var single = ModelZoo.Create(name, acc, 10);
+        using var split = new TwoTowerAlexNet(name, acc, acc, 10);
+        var towerLayers = split.Placement.Select(p => p.Layer).Where(l => l.Name.StartsWith("tower0.")).ToList();
+        var singleLayers = single.Layers.Where(l => l.Name != AlexNetSpec.Find(name)!.Classifier).ToList();
+        Assert.Equal(singleLayers.Select(l => (l.Name, l.Kind)),
+            towerLayers.Select(l => (l.Name["tower0.".Length..], l.Kind)));
+        foreach (var p in split.Parameters)
+        {
+            var (whole, _, _) = split.Layout(p);
+            var q = single.Parameters.Single(s => s.Name == whole);
+            Assert.Equal(q.Data.Length, p.Data.Length * (p.Name.StartsWith("tower") ? 2 : 1));
+        }
+        // AlexNet's initial biases by single-device name, for both layouts
+        Initializer.Apply(split, InitScheme.AlexNet, new Rng(1));
+        foreach (var p in split.Parameters.Where(p => p.Role == ParameterRole.Bias))
+        {
+            float expected = TwoTowerAlexNet.SingleName(p.Name).Name is "conv2.bias" or "conv4.bias" or "conv5.bias"
+                or "fc6.bias" or "fc7.bias" ? 1f : 0f;
+            Assert.All(p.Data.ToArray(), v => Assert.Equal(expected, v));
+        }
+    }
+
+    [Fact]
+    public void LeNet5_with_alexnet_init_keeps_zero_biases()
+    {
+        using var acc = new CpuAccelerator();
+        using var m = ModelZoo.Create("lenet5", acc);
+        Initializer.Apply(m, InitScheme.AlexNet, new Rng(2));
+        Assert.All(m.Parameters.Where(p => p.Role == ParameterRole.Bias),
+            p => Assert.All(p.Data.ToArray(), v => Assert.Equal(0f, v)));
+    }
+}
