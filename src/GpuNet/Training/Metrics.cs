@@ -103,4 +103,12 @@ public static class AtomicFile
         File.WriteAllText(tmp, text);
         File.Move(tmp, path, overwrite: true);
     }
+
+    /// <summary>Writes <paramref name="bytes"/> through a temporary file beside <paramref name="path"/>.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes)
+    {
+        string tmp = path + $".tmp-{Environment.ProcessId}";
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, path, overwrite: true);
+    }
 }
