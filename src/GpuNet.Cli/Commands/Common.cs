@@ -36,7 +36,9 @@ internal static class Common
         command.SetAction((ParseResult r) =>
         {
             try { return body(r); }
-            catch (Exception e) when (e is DataException or CheckpointException or ArgumentException or GpuNet.Runtime.AcceleratorException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            catch (Exception e) when (e is DataException or CheckpointException or ArgumentException
+                or GpuNet.Runtime.AcceleratorException or FileNotFoundException or DirectoryNotFoundException
+                or UnauthorizedAccessException or GpuNet.Charts.ChartException)
             {
                 Error(e.Message);
                 return e is ArgumentException ? 2 : 1;
