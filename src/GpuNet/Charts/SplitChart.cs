@@ -68,7 +68,8 @@ public static class SplitChart
         for (int k = 0; k < phases.Length; k++)
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = phases[k], FillColor = Panels.Palette[k] });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "copies", FillColor = Panels.Palette[5] });
-        plot.Legend.Alignment = Alignment.UpperRight;
+        plot.Legend.Alignment = Alignment.UpperCenter;   // one row above the bars
+        plot.Legend.Orientation = Orientation.Horizontal;
         plot.Axes.Bottom.TickGenerator =
             new NumericManual([0, 1], [$"single\n{single.Devices}", $"split\n{split.Devices}"]);
         double top = Math.Max(single.StepMs, split.StepMs);
