@@ -21,7 +21,9 @@ public static class ChartFont
 
     private static string Resolve()
     {
-        var installed = SKFontManager.Default.FontFamilies.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        // with no font files Skia's font manager still lists one family: an empty one without a name or glyphs
+        var installed = SKFontManager.Default.FontFamilies.Where(f => !string.IsNullOrWhiteSpace(f))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
         string family = Preferred.FirstOrDefault(installed.Contains)
             ?? installed.Where(f => f.Contains("Sans", StringComparison.OrdinalIgnoreCase)).Order().FirstOrDefault()
             ?? installed.Order().FirstOrDefault()

@@ -9,8 +9,9 @@ internal static class ChartAssert
     private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>
-    /// FOLDER/NAME.png starts with the PNG signature and decodes; FOLDER/NAME.svg parses as XML with an svg root whose
-    /// text elements include each of <paramref name="labels"/>, and has the PNG's size. Returns the decoded PNG.
+    /// FOLDER/NAME.png starts with the PNG signature, decodes, and has ink in its title strip (a chart whose font is
+    /// missing is drawn without any text, silently); FOLDER/NAME.svg parses as XML with an svg root whose text
+    /// elements include each of <paramref name="labels"/>, and has the PNG's size. Returns the decoded PNG.
     /// </summary>
     public static SKBitmap Files(string folder, string name, params string[] labels)
     {
@@ -21,6 +22,8 @@ internal static class ChartAssert
         Assert.Equal(PngSignature, bytes.Take(8).ToArray());
         var bitmap = SKBitmap.Decode(bytes);
         Assert.NotNull(bitmap);
+        Assert.True(Ink(bitmap, 0, 0, bitmap.Width, GpuNet.Charts.Figure.TitleHeight) > 50,
+            $"{png}: no text drawn in the title strip");
         var root = XDocument.Load(svg).Root!;
         Assert.Equal("svg", root.Name.LocalName);
         Assert.Equal(bitmap.Width.ToString(), root.Attribute("width")?.Value);
