@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(ImportIdxCommand.Create());
         root.Subcommands.Add(MakeShapesCommand.Create());
         root.Subcommands.Add(PlotCommand.Create());
+        root.Subcommands.Add(FiltersCommand.Create());
         root.Subcommands.Add(SplitExperimentCommand.Create());
         root.Subcommands.Add(ClassicCommands.Mlp());
         root.Subcommands.Add(ClassicCommands.Em());

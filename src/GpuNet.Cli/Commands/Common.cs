@@ -39,7 +39,7 @@ internal static class Common
             try { return body(r); }
             catch (Exception e) when (e is DataException or CheckpointException or ArgumentException
                 or GpuNet.Runtime.AcceleratorException or IOException or UnauthorizedAccessException
-                or DivergenceException)
+                or DivergenceException or GpuNet.Charts.ChartException)
             {
                 Error(e.Message);
                 Trace(r, e);

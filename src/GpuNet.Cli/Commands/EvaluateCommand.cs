@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using GpuNet.Charts;
 using GpuNet.Data;
 using GpuNet.Runtime;
 using GpuNet.Training;
@@ -9,6 +10,9 @@ namespace GpuNet.Cli.Commands;
 
 internal static class EvaluateCommand
 {
+    /// <summary>The confusion matrix chart's name: FOLDER/confusion.png and FOLDER/confusion.svg.</summary>
+    public const string ConfusionFile = "confusion";
+
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "Checkpoint written by `gpunet train` (e.g. RUN/best.ckpt)", Required = true };
@@ -21,8 +25,15 @@ internal static class EvaluateCommand
         var device = Common.Device();
         var devices = new Option<string?>("--devices") { Description = "Two devices A,B: evaluate AlexNet split into two towers (the checkpoint may come from either kind of run)" };
         var batch = Common.Batch(256);
-        var cmd = new Command("evaluate", "Accuracy, top-5 accuracy and the confusion matrix of a checkpoint on an image folder")
-        { checkpoint, data, json, strict, tenCrop, workers, maxPixels, device, devices, batch };
+        var output = new Option<string?>("--out", "-o")
+        {
+            Description = "Folder for the confusion matrix chart, confusion.png and confusion.svg (default: the " +
+                "checkpoint's folder)",
+        };
+        var cmd = new Command("evaluate",
+            "Accuracy, top-5 accuracy and the confusion matrix of a checkpoint on an image folder; the confusion " +
+            "matrix is also drawn as a heat map with the class names (confusion.png and confusion.svg)")
+        { checkpoint, data, json, strict, tenCrop, workers, maxPixels, device, devices, batch, output };
         cmd.SetGuardedAction(r =>
         {
             ImageFolder.FindClasses(r.GetValue(data)!);   // a bad folder fails before the checkpoint loads
@@ -36,10 +47,15 @@ internal static class EvaluateCommand
             var skipped = bad.Messages;
             foreach (var s in skipped.Take(5)) Console.Error.WriteLine($"warning: skipped {s}");
             if (skipped.Count > 5) Console.Error.WriteLine($"warning: skipped {skipped.Count} images in all");
+            string chartDir = r.GetValue(output) ?? Path.GetDirectoryName(Path.GetFullPath(r.GetValue(checkpoint)!))!;
+            string folder = Path.GetFileName(Path.GetFullPath(r.GetValue(data)!).TrimEnd('/'));
+            string title = $"{tm.Network.Name} on {folder}{(r.GetValue(tenCrop) ? " (ten crops)" : "")}: " +
+                $"accuracy {Common.Percent(res.Accuracy)}";
             if (r.GetValue(json))
             {
                 var confusion = Enumerable.Range(0, res.Classes.Length).Select(i => Enumerable.Range(0, res.Classes.Length).Select(j => res.Confusion[i, j]).ToArray()).ToArray();
                 Console.WriteLine(JsonSerializer.Serialize(new { accuracy = res.Accuracy, top5 = res.Top5, count = res.Count, skipped = skipped.Count, classes = res.Classes, confusion }));
+                ConfusionChart.Write(chartDir, ConfusionFile, res.Confusion, res.Classes, title);
                 return 0;
             }
             AnsiConsole.MarkupLine($"images: {res.Count}{(skipped.Count > 0 ? $" ([yellow]{skipped.Count} skipped[/])" : "")}");
@@ -47,6 +63,8 @@ internal static class EvaluateCommand
             AnsiConsole.MarkupLine($"top-5 accuracy: {Common.Percent(res.Top5)}");
             if (res.Classes.Length <= 30) AnsiConsole.Write(Common.Confusion(res));
             else AnsiConsole.MarkupLine($"[grey]{res.Classes.Length} classes: use --json for the confusion matrix[/]");
+            var chart = ConfusionChart.Write(chartDir, ConfusionFile, res.Confusion, res.Classes, title);
+            Console.WriteLine($"wrote {chart.Png} and {chart.Svg}");
             return 0;
         });
         return cmd;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using GpuNet.Charts;
 using GpuNet.Models;
 using GpuNet.Training;
 using Spectre.Console;
@@ -14,11 +15,16 @@ internal static class SplitExperimentCommand
         var devices = new Option<string>("--devices") { Description = "The device pair, e.g. cpu,cpu (half the cores each), cuda:0,cuda:1, cuda:0,cuda:0 (one GPU, two streams) or ilgpu-cpu,ilgpu-cpu; single-device runs on the first", DefaultValueFactory = _ => "cpu,cpu" };
         var batch = new Option<int>("--batch", "-b") { Description = "Images per step (synthetic data)", DefaultValueFactory = _ => 32 };
         var steps = new Option<int>("--steps") { Description = "Timed training steps after one warm-up step", DefaultValueFactory = _ => 5 };
-        var output = new Option<string>("--out", "-o") { Description = "Folder for split-experiment.csv and split-experiment.svg", DefaultValueFactory = _ => Path.Combine("runs", "split-experiment") };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Folder for split-experiment.csv and the chart (split-experiment.png and .svg)",
+            DefaultValueFactory = _ => Path.Combine("runs", "split-experiment"),
+        };
         var json = new Option<bool>("--json") { Description = "Print the figures as JSON" };
         var cmd = new Command("split-experiment",
             "Train AlexNet for a few steps on one device and split across two (the 2012 two-GPU way); compare time per phase, " +
-            "peak memory per device, bytes crossing devices and the copies' share of the step")
+            "peak memory per device, bytes crossing devices and the copies' share of the step; writes a CSV and a " +
+            "chart (PNG and SVG)")
         { model, devices, batch, steps, output, json };
         cmd.SetGuardedAction(r =>
         {
@@ -29,7 +35,7 @@ internal static class SplitExperimentCommand
             Directory.CreateDirectory(dir);
             AtomicFile.WriteAllText(Path.Combine(dir, "split-experiment.csv"), SplitExperiment.Csv(single, split));
             string title = $"{ModelZoo.Canonical(r.GetValue(model)!)}, batch {r.GetValue(batch)}: single {single.Devices} vs split {split.Devices}";
-            AtomicFile.WriteAllText(Path.Combine(dir, "split-experiment.svg"), SplitExperiment.Svg(single, split, title));
+            var chart = SplitChart.Write(dir, "split-experiment", single, split, title);
             double speedup = single.StepMs / split.StepMs;
             if (asJson)
             {
@@ -53,7 +59,7 @@ internal static class SplitExperimentCommand
             long limit = SplitExperiment.Gtx580Bytes;
             Console.WriteLine($"peak memory per device against a 3 GiB GTX 580: single {MiB(single.PeakBytes[0])}{(single.PeakBytes[0] > limit ? " (over)" : "")}, " +
                 $"split {MiB(split.PeakBytes[0])} + {MiB(split.PeakBytes[1])}{(split.PeakBytes.Max() > limit ? " (over)" : " (fits)")}");
-            Console.WriteLine($"wrote {Path.Combine(dir, "split-experiment.csv")} and {Path.Combine(dir, "split-experiment.svg")}");
+            Console.WriteLine($"wrote {Path.Combine(dir, "split-experiment.csv")}, {chart.Png} and {chart.Svg}");
             return 0;
         });
         return cmd;

@@ -47,10 +47,14 @@ internal static class TrainCommand
         var cacheMiB = new Option<int>("--cache-mib") { Description = "Memory for decoded images with --cache auto", DefaultValueFactory = _ => d.CacheMiB };
         var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images larger than this many pixels before decoding (decompression bombs)", DefaultValueFactory = _ => d.MaxPixels };
         var split = new Option<string>("--split") { Description = "TRAIN/VAL/TEST ratios for a folder without train/ (seeded)", DefaultValueFactory = _ => d.SplitRatios };
-        var output = new Option<string?>("--out", "-o") { Description = "Run folder for metrics.csv, plot.svg, best.ckpt, last.ckpt (default runs/MODEL-TIMESTAMP)" };
+        var output = new Option<string?>("--out", "-o")
+        {
+            Description = "Run folder for metrics.csv, the training curves (curves.png and curves.svg), best.ckpt, " +
+                "last.ckpt (default runs/MODEL-TIMESTAMP)",
+        };
         var overwrite = new Option<bool>("--overwrite")
         {
-            Description = "Start even when the --out folder holds a run, replacing its checkpoints, metrics and plot " +
+            Description = "Start even when the --out folder holds a run, replacing its checkpoints, metrics and curves " +
                           "(without it, such a folder is refused)",
         };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
@@ -101,7 +105,8 @@ internal static class TrainCommand
             if (res.History.Count > 0)
                 AnsiConsole.MarkupLine($"best validation accuracy {Common.Percent(res.BestValidationAccuracy)} (epoch {res.BestEpoch})");
             AnsiConsole.MarkupLine($"peak accelerator memory {string.Join(" + ", res.PeakDeviceBytes.Select(Common.MiB))}, peak RSS {Common.MiB(res.PeakRssBytes)}");
-            AnsiConsole.MarkupLine($"run folder: {Markup.Escape(res.RunDirectory)} (metrics.csv, plot.svg, best.ckpt)");
+            AnsiConsole.MarkupLine(
+                $"run folder: {Markup.Escape(res.RunDirectory)} (metrics.csv, curves.png, best.ckpt)");
             if (res.SkippedImages > 0) AnsiConsole.MarkupLine($"[yellow]{res.SkippedImages} images skipped[/], listed in {Markup.Escape(Path.Combine(res.RunDirectory, "skipped.txt"))}");
             if (res.Test is { } t)
                 Console.WriteLine($"test accuracy: {t.Accuracy * 100:F2}%");

@@ -53,6 +53,10 @@ public static class AtomicFile
     public static void WriteAllText(string path, string text, string what = "file") =>
         Write(path, s => s.Write(Encoding.UTF8.GetBytes(text)), what);
 
+    /// <summary>Writes <paramref name="bytes"/> (see <see cref="Write"/>).</summary>
+    public static void WriteAllBytes(string path, byte[] bytes, string what = "file") =>
+        Write(path, s => s.Write(bytes), what);
+
     /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/> (see <see cref="Write"/>).</summary>
     public static void Copy(string source, string destination, string what = "file") => Write(destination, s =>
     {

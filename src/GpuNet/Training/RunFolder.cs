@@ -5,7 +5,8 @@ internal static class RunFolder
 {
     /// <summary>Every file a run writes; any of them means the folder holds a run.</summary>
     public static readonly string[] Files =
-        [Trainer.LastCheckpoint, Trainer.BestCheckpoint, Trainer.MetricsFile, Trainer.PlotFile, Trainer.SkippedFile];
+        [Trainer.LastCheckpoint, Trainer.BestCheckpoint, Trainer.MetricsFile,
+            Trainer.CurvesChart + ".png", Trainer.CurvesChart + ".svg", Trainer.SkippedFile];
 
     /// <summary>
     /// Before a new run in <paramref name="dir"/>: a file there is an error, and so is a folder holding a run unless

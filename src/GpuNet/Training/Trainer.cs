@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using GpuNet.Charts;
 using GpuNet.Data;
 using GpuNet.Losses;
 using GpuNet.Models;
@@ -16,13 +17,16 @@ public sealed record TrainResult(string RunDirectory, double BestValidationAccur
     long[] PeakDeviceBytes, long PeakRssBytes, IReadOnlyList<EpochMetrics> History, int SkippedImages);
 
 /// <summary>
-/// The training job: image folder in, run folder out (metrics.csv, plot.svg, last.ckpt, best.ckpt, skipped.txt).
+/// The training job: image folder in, run folder out (metrics.csv, curves.png and curves.svg, last.ckpt, best.ckpt,
+/// skipped.txt).
 /// Holds out a seeded validation split, normalises with training statistics, shuffles every epoch, keeps the
 /// checkpoint best on validation and evaluates it on the test split at the end. Resumable from last.ckpt.
 /// </summary>
 public sealed class Trainer
 {
-    public const string LastCheckpoint = "last.ckpt", BestCheckpoint = "best.ckpt", MetricsFile = "metrics.csv", PlotFile = "plot.svg";
+    public const string LastCheckpoint = "last.ckpt", BestCheckpoint = "best.ckpt", MetricsFile = "metrics.csv";
+    /// <summary>The training curves' chart, written each epoch as CURVES.png and CURVES.svg.</summary>
+    public const string CurvesChart = "curves";
     /// <summary>The list of unreadable images a run skipped.</summary>
     public const string SkippedFile = "skipped.txt";
 
@@ -251,8 +255,7 @@ public sealed class Trainer
             if (best) { bestVal = valAcc; bestEpoch = epoch; }
             optimizer.LearningRate = schedule.Next(optimizer.LearningRate, epoch, valAcc);
             Metrics.WriteCsv(Path.Combine(runDir, MetricsFile), history);
-            string title = $"{modelName} on {Path.GetFileName(Path.GetFullPath(o.Data).TrimEnd('/'))}";
-            AtomicFile.WriteAllText(Path.Combine(runDir, PlotFile), Metrics.Svg(history, title), "plot");
+            TrainingCurves.Write(runDir, CurvesChart, history, TrainingCurves.Title(modelName, o.Data));
             Checkpoint.Save(Path.Combine(runDir, LastCheckpoint), Meta(epoch), Checkpoint.NetworkTensors(model, optimizer));
             // a copy through a temporary file: a kill or a full disk during it keeps the previous best.ckpt
             if (best)

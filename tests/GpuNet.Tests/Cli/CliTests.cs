@@ -45,6 +45,15 @@ public sealed class CliTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("none.ckpt: checkpoint file does not exist", err);
         Assert.Single(err.Trim().Split('\n'));
+
+        (code, _, err) = Gpunet("filters", "--checkpoint", Path.Combine(_dir, "none.ckpt"));
+        Assert.Equal(1, code);
+        Assert.Equal($"error: {Path.Combine(_dir, "none.ckpt")}: checkpoint file does not exist", err.Trim());
+
+        (code, _, err) = Gpunet("plot", "--run", Path.Combine(_dir, "d"));
+        Assert.Equal(1, code);
+        Assert.Equal($"error: {Path.Combine(_dir, "d", "metrics.csv")}: no epochs recorded " +
+            "(missing or empty metrics file)", err.Trim());
     }
 
     [Fact]
@@ -68,6 +77,23 @@ public sealed class CliTests : IDisposable
         using var doc = JsonDocument.Parse(output);
         Assert.InRange(doc.RootElement.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
         Assert.Equal(10000, doc.RootElement.GetProperty("count").GetInt32());
+        // the confusion matrix as a chart beside the checkpoint, its classes on the axes
+        Charts.ChartAssert.Files(run, "confusion", "predicted class", "true class", "0", "9").Dispose();
+
+        // the run's charts: curves from metrics.csv (rewritten by plot), the first layer's kernels from best.ckpt
+        File.Delete(Path.Combine(run, "curves.png"));
+        (code, output, err) = Gpunet("plot", "--run", run);
+        Assert.True(code == 0, err);
+        Assert.Contains($"wrote {Path.Combine(run, "curves.png")} and {Path.Combine(run, "curves.svg")} (1 epoch)",
+            output);
+        Charts.ChartAssert.Files(run, "curves", "lenet5 on mnist", "loss", "accuracy", "learning rate").Dispose();
+        Charts.ChartAssert.Files(run, "filters", "conv1 kernels of lenet5, epoch 1 (best.ckpt)").Dispose();
+        string filters = Path.Combine(_dir, "filters");
+        (code, output, err) = Gpunet("filters", "--checkpoint", Path.Combine(run, "best.ckpt"), "--out", filters);
+        Assert.True(code == 0, err);
+        Assert.Contains($"wrote {Path.Combine(filters, "filters.png")}", output);
+        using (var tiles = Charts.ChartAssert.Files(filters, "filters", "conv1 kernels of lenet5, epoch 1 (best.ckpt)"))
+            Assert.DoesNotContain(tiles.Pixels, p => p.Red != p.Green || p.Green != p.Blue);   // one channel: grey
 
         string seven = Directory.GetFiles(Path.Combine(Training.Mnist.Folder, "test", "7")).Order().First();
         (code, output, err) = Gpunet("predict", "--checkpoint", Path.Combine(run, "best.ckpt"), "--top", "2", seven);
