@@ -67,14 +67,15 @@ public sealed class RunFolderTests : IDisposable
     {
         var o = Options(SmallMnist(), 1) with { Overwrite = true };
         Directory.CreateDirectory(o.Out);
-        foreach (var f in new[] { "last.ckpt", "best.ckpt", "metrics.csv", "plot.svg", "skipped.txt", "notes.txt" })
+        foreach (var f in new[] { "last.ckpt", "best.ckpt", "metrics.csv", "curves.png", "curves.svg", "skipped.txt",
+                     "notes.txt" })
             File.WriteAllText(Path.Combine(o.Out, f), "old");
         foreach (var f in new[] { "last.ckpt", "best.ckpt", "metrics.csv" })
             File.WriteAllText(Path.Combine(o.Out, $"{f}.tmp-{DeadPid}"), "left by a killed run");
         var result = Trainer.Run(o, NullObserver.Instance);
         Assert.Single(result.History);
         Assert.Equal(
-            ["best.ckpt", "last.ckpt", "metrics.csv", "notes.txt", "plot.svg"],
+            ["best.ckpt", "curves.png", "curves.svg", "last.ckpt", "metrics.csv", "notes.txt"],
             Directory.GetFiles(o.Out).Select(Path.GetFileName).Order());
         Assert.Equal("old", File.ReadAllText(Path.Combine(o.Out, "notes.txt")));
         Assert.Equal("1", Checkpoint.Read(Path.Combine(o.Out, "best.ckpt")).Get("epoch"));
@@ -85,7 +86,7 @@ public sealed class RunFolderTests : IDisposable
     {
         var o = Options(SmallMnist(), 1);
         Trainer.Run(o, NullObserver.Instance);
-        var stale = new[] { "last.ckpt", "best.ckpt", "metrics.csv", "plot.svg" }
+        var stale = new[] { "last.ckpt", "best.ckpt", "metrics.csv", "curves.png" }
             .Select(f => Path.Combine(o.Out, $"{f}.tmp-{DeadPid}")).ToList();
         foreach (var f in stale) File.WriteAllText(f, "left by a killed run");
         File.WriteAllText(Path.Combine(o.Out, "notes.tmp-1"), "the user's");
