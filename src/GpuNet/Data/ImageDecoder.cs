@@ -57,6 +57,18 @@ public static class ImageDecoder
     public static Image Read(string path, long maxPixels, DecodeScratch scratch, int minShorterSide = 0) =>
         Decode(ReadFile(path, scratch), path, maxPixels, scratch, minShorterSide);
 
+    /// <summary>
+    /// <see cref="Read(string, long, DecodeScratch, int)"/> through SkiaSharp even for JPEGs when TurboJPEG is
+    /// installed: for comparing the two JPEG paths (the pipeline benchmark).
+    /// </summary>
+    internal static Image ReadThroughSkia(string path, long maxPixels, DecodeScratch scratch, int minShorterSide = 0)
+    {
+        var bytes = ReadFile(path, scratch);
+        return Sniff(bytes) is var format and not Format.Unknown
+            ? SkiaDecoder.Decode(bytes, format, path, maxPixels, scratch, minShorterSide)
+            : Decode(bytes, path, maxPixels, scratch, minShorterSide);
+    }
+
     // The file's bytes, in the scratch's file buffer.
     private static ReadOnlySpan<byte> ReadFile(string path, DecodeScratch scratch)
     {
