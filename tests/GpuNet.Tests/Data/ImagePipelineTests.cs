@@ -357,6 +357,13 @@ public sealed class ImagePipelineTests : IDisposable
         for (int i = 0; i < 3; i++)
             Assert.Equal(Enumerable.Range(0, 3).Sum(j => pca.Vectors[3 * i + j] * alpha[j] * pca.Values[j]), shift[i], 1e-6);
         var tf = new Transform([new PcaColor(0.1f)], [3, 20, 30], [0, 0, 0], [1, 1, 1], pca);
+        // the step draws the shift itself, from the eigenbasis the transform hands it
+        var frame = Frame.Of(images[0]);
+        tf.Steps[0].Apply(ref frame, new Rng(4), -1);
+        Assert.Equal(shift, frame.Shift);
+        var unbound = Frame.Of(images[0]);
+        new PcaColor(0.1f).Apply(ref unbound, new Rng(4), -1);
+        Assert.Equal(System.Numerics.Vector3.Zero, unbound.Shift);
         var plain = new Transform([], [3, 20, 30], [0, 0, 0], [1, 1, 1]);
         var a = new float[tf.SampleSize]; var b = new float[tf.SampleSize];
         tf.Apply(images[0], a, new Rng(4)); plain.Apply(images[0], b, new Rng(4));
