@@ -10,10 +10,10 @@ namespace GpuNet.Data;
 /// PNG, JPEG, WebP, BMP and GIF through SkiaSharp's codecs (Skia's libpng, libjpeg-turbo, libwebp and wuffs): the
 /// header is read first and an image over the pixel cap refused before any pixel memory exists; pixels are decoded as
 /// stored, without colour management (as TurboJPEG gives them); alpha is dropped, colours unpremultiplied; gray PNGs
-/// (with or without alpha, any bit depth) and gray JPEGs stay one channel, everything else is RGB; 16-bit samples are
-/// scaled to 8 bits; a GIF gives its first frame (transparent pixels black). Skia hands back the rows it had from a
-/// cut-short file with <see cref="SKCodecResult.IncompleteInput"/>: that is an error here, as are PNGs without their
-/// IEND chunk and WebPs shorter than their RIFF header says, which Skia can decode without noticing.
+/// (with or without alpha or transparency, any bit depth) and gray JPEGs stay one channel, everything else is RGB;
+/// 16-bit samples are scaled to 8 bits; a GIF gives its first frame (transparent pixels black). Skia hands back the
+/// rows it had from a cut-short file with <see cref="SKCodecResult.IncompleteInput"/>: that is an error here, as are
+/// PNGs without their IEND chunk and WebPs shorter than their RIFF header says, which Skia can decode without noticing.
 /// </summary>
 internal static unsafe class SkiaDecoder
 {
@@ -96,11 +96,11 @@ internal static unsafe class SkiaDecoder
         return (scaled.Width, scaled.Height);
     }
 
-    // Gray: Skia's Gray8 (gray PNG or JPEG), its Alpha8 (a gray+alpha PNG whose sBIT says only alpha counts), or a
-    // gray+alpha PNG (IHDR colour type 4), which Skia reports as RGBA.
+    // Gray: a PNG of IHDR colour type 0 or 4 (Skia reports one with alpha or a tRNS chunk as RGBA), else what Skia
+    // reports as Gray8 (a gray JPEG)
     private static int Channels(SKImageInfo info, ReadOnlySpan<byte> file, Format format) =>
-        info.ColorType is SKColorType.Gray8 or SKColorType.Alpha8
-        || (format == Format.Png && file.Length > 25 && file[25] == 4) ? 1 : 3;
+        format == Format.Png && file.Length > 25 ? (file[25] is 0 or 4 ? 1 : 3)
+        : info.ColorType == SKColorType.Gray8 ? 1 : 3;
 
     private static string Problem(SKCodecResult result, string kind) => result switch
     {
@@ -129,7 +129,7 @@ internal static unsafe class SkiaDecoder
             if (file.Slice((int)pos + 4, 4).SequenceEqual("IEND"u8)) return null;
             pos += 12L + BinaryPrimitives.ReadUInt32BigEndian(file[(int)pos..]);
         }
-        return $"no IEND chunk: the file ends after {file.Length} bytes";
+        return $"no IEND chunk before the end of the file, {file.Length} bytes";
     }
 
     // dst[i·channels + c] = src[4i + c] for c < channels (3: RGB from RGBA; 1: the first channel); dst may be src

@@ -74,8 +74,9 @@ public sealed class ImageDecodingTests : IDisposable
         Same(Decode(ImageFixtures.PngChunks(4, 1, 3, 2, [0b00011011], palette)), 4, 1, 3, palette);
         // 1-bit gray 1, 0, 1, 1 → 255, 0, 255, 255
         Same(Decode(ImageFixtures.PngChunks(4, 1, 0, 1, [0b10110000])), 4, 1, 1, [255, 0, 255, 255]);
-        // gray + alpha stays gray, alpha dropped
+        // gray + alpha stays gray, alpha dropped; so does gray with a transparent value (tRNS)
         Same(Decode(ImageFixtures.PngChunks(3, 1, 4, 8, [10, 255, 20, 0, 30, 128])), 3, 1, 1, [10, 20, 30]);
+        Same(Decode(ImageFixtures.PngChunks(3, 1, 0, 8, [10, 20, 30], transparency: [0, 20])), 3, 1, 1, [10, 20, 30]);
     }
 
     [Fact]

@@ -53,9 +53,11 @@ internal static unsafe class ImageFixtures
 
     /// <summary>
     /// A PNG of any colour type and bit depth from unfiltered rows (<paramref name="raw"/>: each row's bytes, packed
-    /// as the PNG stores them), with a CRC over each chunk: for the kinds Skia's encoder does not write.
+    /// as the PNG stores them) and optional tRNS chunk, with a CRC over each chunk: for the kinds Skia's encoder does
+    /// not write.
     /// </summary>
-    public static byte[] PngChunks(int w, int h, int colorType, int depth, byte[] raw, byte[]? palette = null)
+    public static byte[] PngChunks(int w, int h, int colorType, int depth, byte[] raw, byte[]? palette = null,
+        byte[]? transparency = null)
     {
         using var ms = new MemoryStream();
         ms.Write([137, 80, 78, 71, 13, 10, 26, 10]);
@@ -65,6 +67,7 @@ internal static unsafe class ImageFixtures
         (ihdr[8], ihdr[9]) = ((byte)depth, (byte)colorType);
         Chunk(ms, "IHDR", ihdr);
         if (palette is not null) Chunk(ms, "PLTE", palette);
+        if (transparency is not null) Chunk(ms, "tRNS", transparency);
         int stride = raw.Length / h;
         var filtered = new byte[h * (stride + 1)];   // filter type 0 (none) on every row
         for (int y = 0; y < h; y++) raw.AsSpan(y * stride, stride).CopyTo(filtered.AsSpan(y * (stride + 1) + 1));
