@@ -30,7 +30,7 @@ internal static class ImportIdxCommand
                         var task = ctx.AddTask($"writing {count} PNGs", maxValue: count);
                         Parallel.For(0, count, i =>
                         {
-                            var png = Png.Encode(cols, rows, 1, pixels.AsSpan(i * rows * cols, rows * cols));
+                            var png = ImageWriter.Png(cols, rows, 1, pixels.AsSpan(i * rows * cols, rows * cols));
                             File.WriteAllBytes(Path.Combine(tmp, labs[i].ToString(), $"{i:D5}.png"), png);
                             int d = Interlocked.Increment(ref done);
                             if (d % 1000 == 0) lock (task) task.Value = d;

@@ -14,7 +14,12 @@ internal static class PredictCommand
         var top = new Option<int>("--top", "-k") { Description = "How many classes to print per image", DefaultValueFactory = _ => 3 };
         var device = Common.Device();
         var devices = new Option<string?>("--devices") { Description = "Two devices A,B: run AlexNet split into two towers" };
-        var images = new Argument<string[]>("images") { Description = "JPEG or PNG images to classify (any size: the checkpoint's evaluation transform applies)", Arity = ArgumentArity.OneOrMore };
+        var images = new Argument<string[]>("images")
+        {
+            Description = "JPEG, PNG, WebP, BMP or GIF images to classify " +
+                "(any size: the checkpoint's evaluation transform applies)",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var cmd = new Command("predict", "Print the top-k classes of each image with their probabilities") { checkpoint, top, device, devices, images };
         cmd.SetGuardedAction(r =>
         {

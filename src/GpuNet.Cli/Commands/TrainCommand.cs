@@ -14,7 +14,11 @@ internal static class TrainCommand
         var a = TrainOptions.ForModel("alexnet");
         string ByModel<T>(T lenet, T alexnet) => $"default: {lenet} for lenet5, {alexnet} for alexnet and alexnet-small";
         var model = new Option<string>("--model", "-m") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => d.Model };
-        var data = new Option<string?>("--data") { Description = "Image folder: DIR/train/<class>/* (optional DIR/val, DIR/test), or DIR/<class>/* split by --split; JPEG or PNG, any size" };
+        var data = new Option<string?>("--data")
+        {
+            Description = "Image folder: DIR/train/<class>/* (optional DIR/val, DIR/test), " +
+                "or DIR/<class>/* split by --split; JPEG, PNG, WebP, BMP or GIF, any size",
+        };
         var epochs = new Option<int?>("--epochs", "-e") { Description = $"Total epochs ({ByModel(d.Epochs, a.Epochs)}); with --resume, the new total" };
         var batch = Common.Batch(d.Batch);
         var optimizer = new Option<string>("--optimizer") { Description = $"Optimizer: {string.Join(", ", Optimizer.Names)}", DefaultValueFactory = _ => d.Optimizer };

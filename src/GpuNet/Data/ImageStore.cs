@@ -86,7 +86,7 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
 
     /// <summary>
     /// Decoded bytes of the whole list, estimated from the headers of up to <paramref name="sample"/> evenly spaced
-    /// files (JPEG and PNG headers name the size, so nothing is decoded).
+    /// files (image headers name the size, so nothing is decoded).
     /// </summary>
     public long EstimateDecodedBytes(int sample = 32)
     {

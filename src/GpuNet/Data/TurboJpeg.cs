@@ -3,20 +3,26 @@ using System.Runtime.InteropServices;
 namespace GpuNet.Data;
 
 /// <summary>
-/// JPEG through libjpeg-turbo's TurboJPEG API (<c>libturbojpeg.so.0</c>, Debian package <c>libturbojpeg0</c>):
-/// decode to RGB or gray, CMYK/YCCK converted to RGB; encode (baseline or progressive) for the synthetic data set and
-/// tests. One TurboJPEG handle per thread. When the library is missing, every call fails with one line saying which
-/// package to install.
+/// JPEG through libjpeg-turbo's TurboJPEG API (<c>libturbojpeg.so.0</c>, Debian package <c>libturbojpeg0</c>), the fast
+/// JPEG path when installed (SkiaSharp decodes JPEGs without it, about half as fast, to the same pixels): decode to RGB
+/// or gray, CMYK/YCCK converted to RGB; encode (baseline or progressive) for the synthetic data set and tests. One
+/// TurboJPEG handle per thread. When the library is missing, or hidden with <c>GPUNET_NO_TURBOJPEG=1</c> (to run
+/// everything as on a machine without it), every call fails with one line saying why.
 /// </summary>
 public static unsafe partial class TurboJpeg
 {
     private const string Lib = "turbojpeg";
-    public const string InstallHint = "JPEG images need libjpeg-turbo's TurboJPEG library (libturbojpeg.so.0); install it with: apt-get install libturbojpeg0";
+    public const string InstallHint = "libjpeg-turbo's TurboJPEG library (libturbojpeg.so.0) is missing; " +
+        "install it with: apt-get install libturbojpeg0";
+    /// <summary>Set to 1, TurboJPEG reports itself unavailable and JPEGs decode through SkiaSharp.</summary>
+    public const string HideVariable = "GPUNET_NO_TURBOJPEG";
 
     static TurboJpeg() => Runtime.NativeLibraries.EnsureRegistered();
 
     private static readonly Lazy<string?> LoadError = new(() =>
     {
+        if (Environment.GetEnvironmentVariable(HideVariable) == "1")
+            return $"TurboJPEG is hidden by {HideVariable}=1 (JPEGs decode through SkiaSharp)";
         try { nint h = InitDecompress(); if (h == 0) return "tjInitDecompress failed"; Destroy(h); return null; }
         catch (DllNotFoundException) { return InstallHint; }
         catch (EntryPointNotFoundException e) { return $"libturbojpeg is too old ({e.Message}); {InstallHint}"; }
@@ -68,41 +74,13 @@ public static unsafe partial class TurboJpeg
     /// <summary>True for the JPEG start-of-image marker followed by another marker.</summary>
     public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
 
-    /// <summary>Width, height and whether the image is gray, from the header alone.</summary>
-    public static (int Width, int Height, bool Gray) ReadHeader(ReadOnlySpan<byte> jpeg, string name)
-    {
-        EnsureLoaded();
-        if (_decompressor == 0) _decompressor = InitDecompress();
-        int w, h, sub, cs;
-        fixed (byte* p = jpeg)
-            if (DecompressHeader3(_decompressor, p, (nuint)jpeg.Length, &w, &h, &sub, &cs) != 0)
-                throw Fail($"{name}: corrupt JPEG header ({Error(_decompressor)})");
-        return (w, h, cs == CsGray);
-    }
-
-    /// <summary>
-    /// The size a w × h JPEG decodes to at the smallest of ½, ¼, ⅛ scale that keeps the shorter side at least
-    /// <paramref name="minShorterSide"/> (libjpeg rounds scaled sizes up); w × h itself when none does or it is 0.
-    /// </summary>
-    public static (int Width, int Height) ScaledSize(int w, int h, int minShorterSide)
-    {
-        if (minShorterSide > 0)
-            foreach (int denom in (ReadOnlySpan<int>)[8, 4, 2])
-            {
-                int sw = (w + denom - 1) / denom, sh = (h + denom - 1) / denom;
-                if (Math.Min(sw, sh) >= minShorterSide) return (sw, sh);
-            }
-        return (w, h);
-    }
-
     /// <summary>
     /// Decodes a JPEG to interleaved RGB (gray JPEGs stay one channel unless <paramref name="rgb"/>). CMYK and YCCK
     /// images are converted to RGB assuming Adobe's inverted CMYK (what Photoshop writes), with no colour management.
     /// Images over <paramref name="maxPixels"/> are refused before any pixel memory is allocated. A truncated file is an
     /// error; other libjpeg warnings (extraneous bytes before a marker, say) leave a fully decoded image and are accepted.
     /// With <paramref name="minShorterSide"/> &gt; 0 the image is decoded at ½, ¼ or ⅛ scale in the DCT domain (the
-    /// smallest that keeps the shorter side at least that long): a 4000×3000 photo bound for a 256-pixel resize decodes
-    /// as 500×375, sixteen times fewer pixels to decode and resample.
+    /// smallest that keeps the shorter side at least that long, <see cref="ImageDecoder.JpegScale"/>).
     /// </summary>
     public static Image Decode(ReadOnlySpan<byte> jpeg, string name, long maxPixels, bool rgb = false, DecodeScratch? scratch = null, int minShorterSide = 0)
     {
@@ -115,9 +93,9 @@ public static unsafe partial class TurboJpeg
             if (DecompressHeader3(tj, p, (nuint)jpeg.Length, &w, &h, &sub, &cs) != 0)
                 throw Fail($"{name}: {Kind(jpeg)} JPEG ({Error(tj)})");
             if (w <= 0 || h <= 0) throw Fail($"{name}: {Kind(jpeg)} JPEG (header gives a {w}x{h} image)");
-            if ((long)w * h > maxPixels)
-                throw new DataException($"{name}: JPEG declares {w}x{h} = {(long)w * h} pixels, over the limit of {maxPixels} (--max-pixels)");
-            (w, h) = ScaledSize(w, h, minShorterSide);
+            ImageDecoder.CheckPixels(name, "JPEG", w, h, maxPixels);
+            int d = ImageDecoder.JpegScale(w, h, minShorterSide);
+            (w, h) = ((w + d - 1) / d, (h + d - 1) / d);
             bool cmyk = cs is CsCmyk or CsYcck;
             int channels = cs == CsGray && !rgb ? 1 : 3;
             int decodeChannels = cmyk ? 4 : channels;

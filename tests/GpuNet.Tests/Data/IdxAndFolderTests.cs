@@ -41,7 +41,7 @@ public sealed class IdxAndFolderTests : IDisposable
     {
         string path = Path.Combine(_dir, rel);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, GpuNet.Data.Png.Encode(size, size, 1, Enumerable.Repeat(value, size * size).ToArray()));
+        File.WriteAllBytes(path, ImageFixtures.Png(size, size, 1, Enumerable.Repeat(value, size * size).ToArray()));
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class IdxAndFolderTests : IDisposable
         Directory.CreateDirectory(Path.Combine(_dir, "set/.git"));
         File.WriteAllText(Path.Combine(_dir, "set/a/.DS_Store"), "x");
         File.WriteAllText(Path.Combine(_dir, "set/a/notes.txt"), "not an image");
-        var good = GpuNet.Data.Png.Encode(4, 4, 1, new byte[16]);
+        var good = ImageFixtures.Png(4, 4, 1, new byte[16]);
         File.WriteAllBytes(Path.Combine(_dir, "set/b/cut.png"), good[..30]);
         Png("set/b/big.png", 1, size: 6);
 
@@ -62,7 +62,7 @@ public sealed class IdxAndFolderTests : IDisposable
         Assert.Equal([0, 1, 1], set.Labels);
         Assert.Equal(30, set.ImageAt(0)[0]);
         Assert.Equal(3, skipped.Count);
-        Assert.Contains(skipped, s => s.Contains("notes.txt") && s.Contains("not a JPEG or PNG"));
+        Assert.Contains(skipped, s => s.Contains("notes.txt") && s.Contains("not a JPEG, PNG, WebP, BMP or GIF"));
         Assert.Contains(skipped, s => s.Contains("cut.png") && s.Contains("truncated"));
         Assert.Contains(skipped, s => s.Contains("big.png") && s.Contains("6x6"));
 

@@ -25,18 +25,17 @@ internal static class Pictures
     }
 }
 
-/// <summary>JPEG decoding through TurboJPEG; skipped with the install line when libturbojpeg0 is missing.</summary>
-[RequiresAccelerator("turbojpeg")]
+/// <summary>JPEG folders through the loader, whichever JPEG decoder is in use; fixtures written by SkiaSharp.</summary>
 public sealed class JpegTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("gpunet-jpeg").FullName;
     public void Dispose() => Directory.Delete(_dir, true);
 
-    [AcceleratorFact]
+    [Fact]
     public void Large_JPEGs_decode_at_reduced_scale_for_a_resize_and_render_like_the_full_decode()
     {
         string path = Path.Combine(_dir, "big.jpg");
-        File.WriteAllBytes(path, TurboJpeg.Encode(640, 480, 3, Pictures.Smooth(640, 480), 95));
+        File.WriteAllBytes(path, ImageFixtures.Jpeg(640, 480, 3, Pictures.Smooth(640, 480), 95));
         var full = ImageDecoder.Read(path);
         var scratch = new DecodeScratch();
         Assert.Equal((160, 120), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 100) is var q ? (q.Width, q.Height) : default));   // ¼
@@ -61,61 +60,12 @@ public sealed class JpegTests : IDisposable
         Assert.Equal((160, 120), (store.Get(0)!.Width, store.Get(0)!.Height));
     }
 
-    private static (double Mean, int Max) Error(byte[] a, byte[] b)
-    {
-        Assert.Equal(a.Length, b.Length);
-        long sum = 0; int max = 0;
-        for (int i = 0; i < a.Length; i++) { int d = Math.Abs(a[i] - b[i]); sum += d; max = Math.Max(max, d); }
-        return ((double)sum / a.Length, max);
-    }
-
-    [AcceleratorTheory]
-    [InlineData(false, true)]
-    [InlineData(true, true)]
-    [InlineData(false, false)]
-    public void Baseline_and_progressive_JPEG_decode_to_the_source_within_JPEG_tolerance(bool progressive, bool subsample)
-    {
-        var src = Pictures.Smooth(45, 31);
-        var jpeg = TurboJpeg.Encode(45, 31, 3, src, quality: 95, progressive: progressive, subsample: subsample);
-        Assert.Equal(progressive, jpeg.AsSpan().IndexOf(new byte[] { 0xFF, 0xC2 }) >= 0);   // SOF2 marks progressive
-        var img = ImageDecoder.Decode(jpeg, "x.jpg");
-        Assert.Equal((45, 31, 3), (img.Width, img.Height, img.Channels));
-        var (mean, max) = Error(src, img.Pixels);
-        Assert.True(mean < 2.5 && max < 40, $"mean |error| {mean:F2}, max {max}");
-    }
-
-    [AcceleratorFact]
-    public void Gray_JPEG_stays_gray_and_CMYK_is_converted_to_RGB()
-    {
-        var gray = Pictures.Smooth(20, 10, 1);
-        var g = ImageDecoder.Decode(TurboJpeg.Encode(20, 10, 1, gray, 95), "g.jpg");
-        Assert.Equal(1, g.Channels);
-        Assert.True(Error(gray, g.Pixels).Mean < 2);
-
-        // flat Adobe-style (inverted) CMYK: stored C=200, M=100, Y=50, K=255 (no black ink) → RGB = C·K/255, ...
-        var cmyk = new byte[16 * 16 * 4];
-        for (int i = 0; i < 256; i++) { cmyk[4 * i] = 200; cmyk[4 * i + 1] = 100; cmyk[4 * i + 2] = 50; cmyk[4 * i + 3] = 255; }
-        var c = ImageDecoder.Decode(TurboJpeg.Encode(16, 16, 4, cmyk, 95), "c.jpg");
-        Assert.Equal(3, c.Channels);
-        Assert.InRange(c.Pixels[0], 196, 204); Assert.InRange(c.Pixels[1], 96, 104); Assert.InRange(c.Pixels[2], 46, 54);
-    }
-
-    [AcceleratorFact]
-    public void Format_comes_from_the_content_not_the_extension()
-    {
-        var jpeg = TurboJpeg.Encode(8, 8, 3, Pictures.Smooth(8, 8), 90);
-        Pictures.Write(Path.Combine(_dir, "really-a-jpeg.png"), jpeg);
-        Pictures.Write(Path.Combine(_dir, "really-a-png.jpg"), Png.Encode(8, 8, 3, Pictures.Smooth(8, 8)));
-        Assert.Equal(3, ImageDecoder.Read(Path.Combine(_dir, "really-a-jpeg.png")).Channels);
-        Assert.Equal(Pictures.Smooth(8, 8), ImageDecoder.Read(Path.Combine(_dir, "really-a-png.jpg")).Pixels);
-    }
-
     /// <summary>The corrupt corpus: each file is refused with a message naming it and the problem.</summary>
     public static Dictionary<string, (byte[] Bytes, string Says)> CorruptCorpus()
     {
-        var jpeg = TurboJpeg.Encode(64, 48, 3, Pictures.Smooth(64, 48), 90);
-        var png = Png.Encode(16, 16, 3, Pictures.Smooth(16, 16));
-        var bomb = (byte[])TurboJpeg.Encode(8, 8, 3, Pictures.Smooth(8, 8), 90).Clone();
+        var jpeg = ImageFixtures.Jpeg(64, 48, 3, Pictures.Smooth(64, 48), 90);
+        var png = ImageFixtures.Png(16, 16, 3, Pictures.Smooth(16, 16));
+        var bomb = ImageFixtures.Jpeg(8, 8, 3, Pictures.Smooth(8, 8), 90);
         int sof = bomb.AsSpan().IndexOf(new byte[] { 0xFF, 0xC0 });
         BinaryPrimitives.WriteUInt16BigEndian(bomb.AsSpan(sof + 5), 50_000);   // height
         BinaryPrimitives.WriteUInt16BigEndian(bomb.AsSpan(sof + 7), 50_000);   // width
@@ -124,12 +74,13 @@ public sealed class JpegTests : IDisposable
             ["truncated.jpg"] = (jpeg[..(jpeg.Length / 2)], "truncated JPEG"),
             ["truncated.png"] = (png[..(png.Length - 30)], "truncated PNG"),
             ["zero.jpg"] = ([], "empty file"),
-            ["text.jpg"] = ("just some notes, not a picture\n"u8.ToArray(), "not a JPEG or PNG image (starts with text"),
+            ["text.jpg"] = ("just some notes, not a picture\n"u8.ToArray(),
+                "not a JPEG, PNG, WebP, BMP or GIF image (starts with text"),
             ["bomb.jpg"] = (bomb, "50000x50000 = 2500000000 pixels, over the limit"),
         };
     }
 
-    [AcceleratorFact]
+    [Fact]
     public void Corrupt_files_are_refused_with_a_message_naming_the_file()
     {
         foreach (var (name, (bytes, says)) in CorruptCorpus())
@@ -140,11 +91,12 @@ public sealed class JpegTests : IDisposable
         }
     }
 
-    [AcceleratorFact]
+    [Fact]
     public void A_folder_with_the_corrupt_corpus_skips_and_counts_each_or_fails_on_the_first_when_strict()
     {
         for (int i = 0; i < 6; i++)
-            Pictures.Write(Path.Combine(_dir, "set", i % 2 == 0 ? "a" : "b", $"{i}.jpg"), TurboJpeg.Encode(40, 30, 3, Pictures.Smooth(40, 30), 90));
+            Pictures.Write(Path.Combine(_dir, "set", i % 2 == 0 ? "a" : "b", $"{i}.jpg"),
+                ImageFixtures.Jpeg(40, 30, 3, Pictures.Smooth(40, 30), 90));
         foreach (var (name, (bytes, _)) in CorruptCorpus()) Pictures.Write(Path.Combine(_dir, "set", "b", name), bytes);
         var files = ImageFolder.List(Path.Combine(_dir, "set"));
         Assert.Equal(11, files.Count);
@@ -162,6 +114,73 @@ public sealed class JpegTests : IDisposable
         var strict = new BatchLoader(new ImageStore(files, new BadFiles(strict: true)), new Transform([], [3, 16, 16], [0, 0, 0], [1, 1, 1]), 4, workers: 2);
         var e = Assert.Throws<DataException>(() => strict.Run(Enumerable.Range(0, files.Count).ToArray(), 1).Sum(b => b.Count));
         Assert.Contains(Path.Combine(_dir, "set", "b"), e.Message);
+    }
+}
+
+/// <summary>
+/// TurboJPEG, the fast JPEG path: its decode against the source, SkiaSharp's decode against it, and the synthetic data
+/// set it writes. Skipped with the reason when libturbojpeg is missing or hidden (GPUNET_NO_TURBOJPEG=1).
+/// </summary>
+[RequiresAccelerator("turbojpeg")]
+public sealed class TurboJpegTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gpunet-turbojpeg").FullName;
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    private static int MaxDifference(Image a, Image b)
+    {
+        Assert.Equal((a.Width, a.Height, a.Channels), (b.Width, b.Height, b.Channels));
+        int max = 0;
+        for (long i = 0, n = (long)a.Width * a.Height * a.Channels; i < n; i++)
+            max = Math.Max(max, Math.Abs(a.Pixels[i] - b.Pixels[i]));
+        return max;
+    }
+
+    [AcceleratorTheory]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public void Baseline_and_progressive_JPEG_decode_to_the_source_within_tolerance(bool progressive, bool subsample)
+    {
+        var src = Pictures.Smooth(45, 31);
+        var jpeg = TurboJpeg.Encode(45, 31, 3, src, quality: 95, progressive: progressive, subsample: subsample);
+        Assert.Equal(progressive, jpeg.AsSpan().IndexOf(new byte[] { 0xFF, 0xC2 }) >= 0);   // SOF2 marks progressive
+        var img = TurboJpeg.Decode(jpeg, "x.jpg", ImageDecoder.DefaultMaxPixels);
+        Assert.Equal((45, 31, 3), (img.Width, img.Height, img.Channels));
+        long sum = 0; int max = 0;
+        for (int i = 0; i < src.Length; i++)
+        {
+            int d = Math.Abs(src[i] - img.Pixels[i]);
+            (sum, max) = (sum + d, Math.Max(max, d));
+        }
+        Assert.True(sum < 2.5 * src.Length && max < 40, $"mean |error| {(double)sum / src.Length:F2}, max {max}");
+    }
+
+    [AcceleratorFact]
+    public void SkiaSharp_decodes_JPEGs_to_TurboJPEG_pixels_within_one_level_at_every_scale()
+    {
+        var photo = Pictures.Smooth(203, 157);
+        var files = new List<(string Name, byte[] Bytes)>
+        {
+            ("skia 4:2:0", ImageFixtures.Jpeg(203, 157, 3, photo, 90)),
+            ("skia 4:4:4", ImageFixtures.Jpeg(203, 157, 3, photo, 90, subsample: false)),
+            ("skia gray", ImageFixtures.Jpeg(203, 157, 1, Pictures.Smooth(203, 157, 1), 90)),
+            ("turbojpeg baseline", TurboJpeg.Encode(203, 157, 3, photo, 85)),
+            ("turbojpeg progressive", TurboJpeg.Encode(203, 157, 3, photo, 85, progressive: true)),
+            ("turbojpeg CMYK", TurboJpeg.Encode(16, 16, 4,
+                Enumerable.Range(0, 1024).Select(i => (byte)(i * 13)).ToArray())),
+            ("stored CMYK", ImageFixtures.CmykJpeg),
+        };
+        foreach (var (name, bytes) in files)
+            foreach (int min in new[] { 0, 19, 39, 78 })   // full size, ⅛, ¼, ½ of the 203×157 images
+            {
+                var turbo = TurboJpeg.Decode(bytes, name, ImageDecoder.DefaultMaxPixels, minShorterSide: min);
+                var skia = SkiaDecoder.Decode(bytes, ImageDecoder.Format.Jpeg, name, ImageDecoder.DefaultMaxPixels,
+                    null, min);
+                int max = MaxDifference(turbo, skia);
+                Assert.True(max <= 1, $"{name}, shorter side ≥ {min} ({skia.Width}x{skia.Height}): " +
+                    $"SkiaSharp differs from TurboJPEG by {max} levels");
+            }
     }
 
     [AcceleratorFact]
@@ -338,6 +357,13 @@ public sealed class ImagePipelineTests : IDisposable
         for (int i = 0; i < 3; i++)
             Assert.Equal(Enumerable.Range(0, 3).Sum(j => pca.Vectors[3 * i + j] * alpha[j] * pca.Values[j]), shift[i], 1e-6);
         var tf = new Transform([new PcaColor(0.1f)], [3, 20, 30], [0, 0, 0], [1, 1, 1], pca);
+        // the step draws the shift itself, from the eigenbasis the transform hands it
+        var frame = Frame.Of(images[0]);
+        tf.Steps[0].Apply(ref frame, new Rng(4), -1);
+        Assert.Equal(shift, frame.Shift);
+        var unbound = Frame.Of(images[0]);
+        new PcaColor(0.1f).Apply(ref unbound, new Rng(4), -1);
+        Assert.Equal(System.Numerics.Vector3.Zero, unbound.Shift);
         var plain = new Transform([], [3, 20, 30], [0, 0, 0], [1, 1, 1]);
         var a = new float[tf.SampleSize]; var b = new float[tf.SampleSize];
         tf.Apply(images[0], a, new Rng(4)); plain.Apply(images[0], b, new Rng(4));
@@ -356,7 +382,8 @@ public sealed class ImagePipelineTests : IDisposable
 
     private void Png(string rel, byte value, int w = 6, int h = 5)
     {
-        Pictures.Write(Path.Combine(_dir, rel), GpuNet.Data.Png.Encode(w, h, 3, Enumerable.Repeat(value, w * h * 3).ToArray()));
+        Pictures.Write(Path.Combine(_dir, rel), 
+            ImageFixtures.Png(w, h, 3, Enumerable.Repeat(value, w * h * 3).ToArray()));
     }
 
     [Fact]
@@ -409,7 +436,7 @@ public sealed class ImagePipelineTests : IDisposable
             {
                 1 => [],                                                                     // zero bytes
                 3 when i > 5 => "not an image"u8.ToArray(),                                  // text
-                _ => GpuNet.Data.Png.Encode(20 + i, 17 + i % 3, 3, Pictures.Smooth(20 + i, 17 + i % 3)),
+                _ => ImageFixtures.Png(20 + i, 17 + i % 3, 3, Pictures.Smooth(20 + i, 17 + i % 3)),
             };
             if (i == 12) bytes = bytes[..(bytes.Length / 2)];                                // truncated
             Pictures.Write(path, bytes);
@@ -446,7 +473,7 @@ public sealed class ImagePipelineTests : IDisposable
             var px = new byte[(20 + i) * 18 * 3];
             new Rng((ulong)i).NextULong();
             for (int k = 0; k < px.Length; k++) px[k] = (byte)((k * 31 + i * 17) % 251);
-            Pictures.Write(Path.Combine(_dir, "d", $"c{i % 3}", $"{i}.png"), GpuNet.Data.Png.Encode(20 + i, 18, 3, px));
+            Pictures.Write(Path.Combine(_dir, "d", $"c{i % 3}", $"{i}.png"), ImageFixtures.Png(20 + i, 18, 3, px));
         }
         var files = ImageFolder.List(Path.Combine(_dir, "d"));
         var steps = Transform.ParseSteps("resize:16,random-crop:12,flip,pca-color:0.1");
