@@ -21,6 +21,7 @@ internal static unsafe class CpuSgemm
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, CpuAccelerator? parallel, bool wide)
     {
+        wide &= m > 6;   // a matrix of at most 6 rows fits the 6×16 kernel exactly; the 12×32 one would compute half zeros
         int MR = wide ? 12 : 6, NR = wide ? 32 : 16;
         if (beta != 1f)
             for (int i = 0; i < m; i++)
@@ -182,7 +183,7 @@ internal static unsafe class CpuSgemm
             Add(c + 9L * ldc, c90, c91, va); Add(c + 10L * ldc, ca0, ca1, va); Add(c + 11L * ldc, cb0, cb1, va);
             return;
         }
-        // an edge tile: the block goes through a buffer and only its mr × nr corner into C
+        // an edge tile: the block goes through a buffer and only its mr × nr corner into C (whole rows by vector)
         float* t = stackalloc float[mR * nR];
         Vector512.Store(c00, t); Vector512.Store(c01, t + 16); Vector512.Store(c10, t + 32); Vector512.Store(c11, t + 48);
         Vector512.Store(c20, t + 64); Vector512.Store(c21, t + 80); Vector512.Store(c30, t + 96); Vector512.Store(c31, t + 112);
@@ -192,6 +193,11 @@ internal static unsafe class CpuSgemm
         Vector512.Store(c81, t + 272); Vector512.Store(c90, t + 288); Vector512.Store(c91, t + 304);
         Vector512.Store(ca0, t + 320); Vector512.Store(ca1, t + 336); Vector512.Store(cb0, t + 352);
         Vector512.Store(cb1, t + 368);
+        if (nr == nR)
+        {
+            for (int r = 0; r < mr; r++) Add(c + (long)r * ldc, Vector512.Load(t + r * nR), Vector512.Load(t + r * nR + 16), va);
+            return;
+        }
         for (int r = 0; r < mr; r++)
             for (int j = 0; j < nr; j++)
                 c[(long)r * ldc + j] += alpha * t[r * nR + j];
@@ -232,6 +238,11 @@ internal static unsafe class CpuSgemm
         Vector256.Store(c00, t); Vector256.Store(c01, t + 8); Vector256.Store(c10, t + 16); Vector256.Store(c11, t + 24);
         Vector256.Store(c20, t + 32); Vector256.Store(c21, t + 40); Vector256.Store(c30, t + 48); Vector256.Store(c31, t + 56);
         Vector256.Store(c40, t + 64); Vector256.Store(c41, t + 72); Vector256.Store(c50, t + 80); Vector256.Store(c51, t + 88);
+        if (nr == NR)
+        {
+            for (int r = 0; r < mr; r++) Add(c + (long)r * ldc, Vector256.Load(t + r * NR), Vector256.Load(t + r * NR + 8), va);
+            return;
+        }
         for (int r = 0; r < mr; r++)
             for (int j = 0; j < nr; j++)
                 c[(long)r * ldc + j] += alpha * t[r * NR + j];
