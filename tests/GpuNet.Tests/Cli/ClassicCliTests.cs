@@ -4,17 +4,7 @@ namespace GpuNet.Tests.Cli;
 
 public sealed class ClassicCliTests
 {
-    private static string IrisCsv
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "GpuNet.sln"))) dir = dir.Parent;
-            var path = Path.Combine(dir!.FullName, "data", "iris", "iris.csv");
-            if (!File.Exists(path)) Assert.Fail($"Iris not found at {path}; run data-scripts/iris.sh");
-            return path;
-        }
-    }
+    private static string IrisCsv => Classic.Iris.Path;
 
     [Fact]
     public void Em_coins_prints_every_iteration_and_json()
