@@ -109,15 +109,8 @@ public sealed class IlgpuTrainingTests
         string dir = Directory.CreateTempSubdirectory("gpunet-iltrain").FullName;
         try
         {
-            // a small MNIST folder (25 training and 5 test images a class, linked): the simulated threads are slow
-            string data = Path.Combine(dir, "mnist");
-            foreach (var (split, count) in new[] { ("train", 25), ("test", 5) })
-                foreach (var cls in Directory.GetDirectories(Path.Combine(Mnist.Folder, split)))
-                {
-                    string to = Directory.CreateDirectory(Path.Combine(data, split, Path.GetFileName(cls))).FullName;
-                    foreach (var f in Directory.GetFiles(cls).Order().Take(count))
-                        File.CreateSymbolicLink(Path.Combine(to, Path.GetFileName(f)), f);
-                }
+            // 25 training and 5 test images a class: the simulated threads are slow
+            string data = Mnist.Small(dir, 25, 5);
             TrainOptions Options(string name, int epochs) => new()
             {
                 Model = "lenet5", Data = data, Epochs = epochs, Batch = 32, Seed = 5,

@@ -17,4 +17,21 @@ public static class Mnist
             return path;
         }
     }
+
+    /// <summary>
+    /// A small MNIST folder under <paramref name="dir"/>: the first <paramref name="trainPerClass"/> training and
+    /// <paramref name="testPerClass"/> test images of each class, linked, for runs that must take seconds.
+    /// </summary>
+    public static string Small(string dir, int trainPerClass, int testPerClass)
+    {
+        string data = Path.Combine(dir, "mnist");
+        foreach (var (split, count) in new[] { ("train", trainPerClass), ("test", testPerClass) })
+            foreach (var cls in Directory.GetDirectories(Path.Combine(Folder, split)))
+            {
+                string to = Directory.CreateDirectory(Path.Combine(data, split, Path.GetFileName(cls))).FullName;
+                foreach (var f in Directory.GetFiles(cls).Order().Take(count))
+                    File.CreateSymbolicLink(Path.Combine(to, Path.GetFileName(f)), f);
+            }
+        return data;
+    }
 }

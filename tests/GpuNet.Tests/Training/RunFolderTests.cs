@@ -15,18 +15,7 @@ public sealed class RunFolderTests : IDisposable
     private const string DeadPid = "2147483646";
 
     /// <summary>A small MNIST folder (100 training and 10 test images a class, linked): a run takes a second.</summary>
-    private string SmallMnist()
-    {
-        string data = Path.Combine(_dir, "mnist");
-        foreach (var (split, count) in new[] { ("train", 100), ("test", 10) })
-            foreach (var cls in Directory.GetDirectories(Path.Combine(Mnist.Folder, split)))
-            {
-                string to = Directory.CreateDirectory(Path.Combine(data, split, Path.GetFileName(cls))).FullName;
-                foreach (var f in Directory.GetFiles(cls).Order().Take(count))
-                    File.CreateSymbolicLink(Path.Combine(to, Path.GetFileName(f)), f);
-            }
-        return data;
-    }
+    private string SmallMnist() => Mnist.Small(_dir, 100, 10);
 
     private TrainOptions Options(string data, int epochs) => new()
     {
