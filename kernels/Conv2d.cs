@@ -9,7 +9,9 @@ namespace GpuNet.Kernels;
 /// </summary>
 public static class Conv2dKernels
 {
-    /// <summary>y[n, k, i, j] = bias[k] + Σ_{c, r, s} x[n, g·Cg + c, i·sh − ph + r, j·sw − pw + s] · w[k, c, r, s].</summary>
+    /// <summary>
+    /// y[n, k, i, j] = bias[k] + Σ_{c, r, s} x[n, g·Cg + c, i·sh − ph + r, j·sw − pw + s] · w[k, c, r, s].
+    /// </summary>
     public static void Conv2dForward(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, int hasBias,
         ArrayView<float> y, ConvShape g)
     {
@@ -69,7 +71,9 @@ public static class Conv2dKernels
         }
     }
 
-    /// <summary>dw[k, c, r, s] = Σ_{n, i, j} dy[n, k, i, j] · x[n, g·Cg + c, i·sh − ph + r, j·sw − pw + s] (overwritten).</summary>
+    /// <summary>
+    /// dw[k, c, r, s] = Σ_{n, i, j} dy[n, k, i, j] · x[n, g·Cg + c, i·sh − ph + r, j·sw − pw + s] (overwritten).
+    /// </summary>
     public static void Conv2dBackwardFilter(ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dw, ConvShape g)
     {
         int total = dw.IntLength, cg = g.C / g.Groups, kg = g.K / g.Groups;

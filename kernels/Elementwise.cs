@@ -72,7 +72,9 @@ public static class ElementwiseKernels
     }
 }
 
-/// <summary>A dropout call's probability, seed and hash indexing (see <see cref="ElementwiseKernels.DropoutForward"/>).</summary>
+/// <summary>
+/// A dropout call's probability, seed and hash indexing (see <see cref="ElementwiseKernels.DropoutForward"/>).
+/// </summary>
 public struct DropoutDraw
 {
     public float P;

@@ -25,7 +25,8 @@ public static class GemmKernels
         Block4x4 acc = default;
         for (int k0 = 0; k0 < s.K; k0 += kt)
         {
-            // stage the tiles: shared[kk·mt + mm] = op(A)[gm + mm, k0 + kk], shared[bOffset + kk·nt + nn] = op(B)[k0 + kk, gn + nn]
+            // stage the tiles: shared[kk·mt + mm] = op(A)[gm + mm, k0 + kk], shared[bOffset + kk·nt + nn] = op(B)[k0 +
+            // kk, gn + nn]
             for (int e = lid; e < kt * mt; e += threads)
             {
                 int kk, mm;
@@ -70,7 +71,8 @@ public static class GemmKernels
             int i = e / s.N, j = e - i * s.N;
             float sum = 0f;
             for (int p = 0; p < s.K; p++)
-                sum += a[s.TransA != 0 ? p * s.Lda + i : i * s.Lda + p] * b[s.TransB != 0 ? j * s.Ldb + p : p * s.Ldb + j];
+                sum += a[s.TransA != 0 ? p * s.Lda + i : i * s.Lda + p]
+                       * b[s.TransB != 0 ? j * s.Ldb + p : p * s.Ldb + j];
             Put(c, s, i, j, sum);
         }
     }

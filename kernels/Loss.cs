@@ -77,7 +77,9 @@ public static class LossKernels
         }
     }
 
-    /// <summary>d s_j = scale for each active margin j ≠ y, d s_y = −scale · (active margins); one thread per row.</summary>
+    /// <summary>
+    /// d s_j = scale for each active margin j ≠ y, d s_y = −scale · (active margins); one thread per row.
+    /// </summary>
     public static void HingeBackward(ArrayView<float> scores, ArrayView<float> labels, ArrayView<float> dscores,
         float scale, int c)
     {
@@ -189,6 +191,7 @@ public static class LossKernels
         float factor)
     {
         int n = a.IntLength;
-        for (int e = Threads.Start, step = Threads.Step; e < n; e += step) output[e] = factor * Derivative(kind, a[e], t[e]);
+        for (int e = Threads.Start, step = Threads.Step; e < n; e += step) output[e] = factor * Derivative(kind,
+            a[e], t[e]);
     }
 }

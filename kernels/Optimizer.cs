@@ -42,7 +42,9 @@ public static class OptimizerKernels
         }
     }
 
-    /// <summary>s = ρ · s + (1 − ρ) · g'²; w −= lr · g' / (sqrt(s) + eps) (ρ in <see cref="UpdateParameters.Beta1"/>).</summary>
+    /// <summary>
+    /// s = ρ · s + (1 − ρ) · g'²; w −= lr · g' / (sqrt(s) + eps) (ρ in <see cref="UpdateParameters.Beta1"/>).
+    /// </summary>
     public static void RmsPropUpdate(ArrayView<float> w, ArrayView<float> g, ArrayView<float> s, UpdateParameters p)
     {
         int n = w.IntLength;

@@ -58,7 +58,9 @@ public static class Pool2dKernels
         }
     }
 
-    /// <summary>y = the mean of each window, padding counted in the divisor (window clipped to the padded input).</summary>
+    /// <summary>
+    /// y = the mean of each window, padding counted in the divisor (window clipped to the padded input).
+    /// </summary>
     public static void AvgPool2dForward(ArrayView<float> x, ArrayView<float> y, PoolShape p)
     {
         int n = y.IntLength;

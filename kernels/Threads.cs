@@ -3,7 +3,8 @@ using ILGPU;
 namespace GpuNet.Kernels;
 
 /// <summary>
-/// Where a thread starts and how far it strides in the grid-stride loops every element-wise kernel uses. Read these once
+/// Where a thread starts and how far it strides in the grid-stride loops every element-wise kernel uses. Read these
+/// once
 /// into locals before the loop: on ILGPU's CPU accelerator each read is a thread-static lookup (hoisting them made a
 /// 1M-element kernel 100× faster there), and on GPUs a loop lets a launch use fewer, fuller groups.
 /// </summary>

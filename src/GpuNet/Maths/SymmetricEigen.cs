@@ -10,13 +10,16 @@ namespace GpuNet.Maths;
 /// </summary>
 public static class SymmetricEigen
 {
-    /// <summary>Eigenvalues of a symmetric matrix in decreasing order and the matching unit eigenvectors (columns).</summary>
+    /// <summary>
+    /// Eigenvalues of a symmetric matrix in decreasing order and the matching unit eigenvectors (columns).
+    /// </summary>
     public static (Vector<double> Values, Matrix<double> Vectors) Of(Matrix<double> symmetric)
     {
         var evd = symmetric.Evd(Symmetricity.Symmetric);
         var order = Enumerable.Range(0, symmetric.RowCount).OrderByDescending(i => evd.EigenValues[i].Real).ToArray();
         var values = Vector<double>.Build.Dense(order.Length, i => evd.EigenValues[order[i]].Real);
-        var vectors = Matrix<double>.Build.Dense(symmetric.RowCount, order.Length, (r, c) => evd.EigenVectors[r, order[c]]);
+        var vectors = Matrix<double>.Build.Dense(symmetric.RowCount, order.Length, (r, c) => evd.EigenVectors[r,
+            order[c]]);
         for (int c = 0; c < vectors.ColumnCount; c++)
         {
             var col = vectors.Column(c);

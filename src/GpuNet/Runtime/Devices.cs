@@ -23,7 +23,8 @@ public static class Devices
         if (n == "cuda") return IlgpuDevices.OpenCuda(0, rename);
         if (n.StartsWith("cuda:") && int.TryParse(n[5..], out int gpu)) return IlgpuDevices.OpenCuda(gpu, rename);
         if (n == "opencl") return IlgpuDevices.OpenOpenCl(0, rename);
-        if (n.StartsWith("opencl:") && int.TryParse(n[7..], out int index)) return IlgpuDevices.OpenOpenCl(index, rename);
+        if (n.StartsWith("opencl:") && int.TryParse(n[7..], out int index))
+            return IlgpuDevices.OpenOpenCl(index, rename);
         throw new ArgumentException($"unknown device '{name}'; available: {string.Join(", ", Available())} " +
                                     "(cpu:T picks T threads)");
     }
@@ -70,7 +71,8 @@ public static class Devices
     /// <summary>Names of the accelerators this machine offers.</summary>
     public static IReadOnlyList<string> Available() =>
     [
-        "cpu", .. IlgpuDevices.Cuda.Select((_, i) => $"cuda:{i}"), .. IlgpuDevices.OpenCL.Select((_, i) => $"opencl:{i}"),
+        "cpu", .. IlgpuDevices.Cuda.Select((_, i) => $"cuda:{i}"), .. IlgpuDevices.OpenCL.Select((_,
+            i) => $"opencl:{i}"),
         "ilgpu-cpu",
     ];
 
@@ -80,7 +82,9 @@ public static class Devices
     /// <summary>Why no CUDA device is usable (what to install); null when there is one.</summary>
     public static string? CudaUnavailable => IlgpuDevices.CudaUnavailable;
 
-    /// <summary>One line per backend without devices ("CUDA: why", "OpenCL: why"), and each OpenCL device ILGPU cannot use.</summary>
+    /// <summary>
+    /// One line per backend without devices ("CUDA: why", "OpenCL: why"), and each OpenCL device ILGPU cannot use.
+    /// </summary>
     public static IEnumerable<string> Unavailable()
     {
         if (CudaUnavailable is { } cu) yield return $"CUDA: {cu}";

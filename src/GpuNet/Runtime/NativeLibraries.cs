@@ -28,7 +28,9 @@ internal static class NativeLibraries
         return true;
     });
 
-    /// <summary>Installs the resolvers once; binding classes and the ILGPU context call this before their first import.</summary>
+    /// <summary>
+    /// Installs the resolvers once; binding classes and the ILGPU context call this before their first import.
+    /// </summary>
     public static void EnsureRegistered() => _ = Registered.Value;
 
     // loads by file name (dlopen's own search): an overload that takes the assembly would raise the resolving event

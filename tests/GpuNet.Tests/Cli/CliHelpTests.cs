@@ -42,7 +42,8 @@ public sealed partial class CliHelpTests
             Assert.True(c == 0, $"gpunet {name} --help exited {c}: {err}");
             Assert.Contains("Usage:", help);
             Assert.Contains("Description:", help);
-            Assert.False(Unexpanded().IsMatch(help), $"gpunet {name} --help shows an unexpanded template: {Unexpanded().Match(help).Value}");
+            Assert.False(Unexpanded().IsMatch(help),
+                $"gpunet {name} --help shows an unexpanded template: {Unexpanded().Match(help).Value}");
             bool inOptions = false;
             foreach (var line in help.Split('\n'))
             {
@@ -50,7 +51,8 @@ public sealed partial class CliHelpTests
                 if (inOptions && line.Length > 0 && !char.IsWhiteSpace(line[0])) inOptions = false;
                 // an option entry: "  -x, --name <value>  Description"; a wrapped description line has no leading '-'
                 if (inOptions && Regex.IsMatch(line, @"^\s{2}-"))
-                    Assert.True(Regex.IsMatch(line, @"^\s{2}-\S.*?\S\s{2,}\S"), $"gpunet {name}: option without a description: '{line.Trim()}'");
+                    Assert.True(Regex.IsMatch(line, @"^\s{2}-\S.*?\S\s{2,}\S"),
+                        $"gpunet {name}: option without a description: '{line.Trim()}'");
             }
             foreach (var sub in Commands(help)) pending.Enqueue([.. path, sub]);
             checkedCommands++;

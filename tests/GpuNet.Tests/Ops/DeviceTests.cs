@@ -3,7 +3,9 @@ using GpuNet.Runtime.Ilgpu;
 
 namespace GpuNet.Tests.Ops;
 
-/// <summary>Opening devices by name, on any machine: what is there opens, what is not says why and what to install.</summary>
+/// <summary>
+/// Opening devices by name, on any machine: what is there opens, what is not says why and what to install.
+/// </summary>
 public sealed class DeviceTests
 {
     [Fact]

@@ -16,7 +16,9 @@ public sealed class IlgpuCpuFixture() : IlgpuFixture(() => IlgpuDevices.OpenCpu(
 public sealed class IlgpuCudaFixture() : IlgpuFixture(() => IlgpuDevices.OpenCuda(0));
 public sealed class IlgpuOpenClFixture() : IlgpuFixture(() => IlgpuDevices.OpenOpenCl(0));
 
-/// <summary>The op suite and the ILGPU backend tests on ILGPU's CPU accelerator: the GPU kernels, thread by thread.</summary>
+/// <summary>
+/// The op suite and the ILGPU backend tests on ILGPU's CPU accelerator: the GPU kernels, thread by thread.
+/// </summary>
 public sealed class IlgpuCpuOpTests(IlgpuCpuFixture fixture) : IlgpuBackendTests, IClassFixture<IlgpuCpuFixture>
 {
     protected override IlgpuAccelerator Il => fixture.Acc;
@@ -29,9 +31,12 @@ public sealed class IlgpuCudaOpTests(IlgpuCudaFixture fixture) : IlgpuBackendTes
     protected override IlgpuAccelerator Il => fixture.Acc;
 }
 
-/// <summary>The same on opencl:0 through ILGPU (skipped without an OpenCL 2.0 device with the generic address space).</summary>
+/// <summary>
+/// The same on opencl:0 through ILGPU (skipped without an OpenCL 2.0 device with the generic address space).
+/// </summary>
 [RequiresAccelerator("opencl")]
-public sealed class IlgpuOpenClOpTests(IlgpuOpenClFixture fixture) : IlgpuBackendTests, IClassFixture<IlgpuOpenClFixture>
+public sealed class IlgpuOpenClOpTests(IlgpuOpenClFixture fixture) : IlgpuBackendTests,
+    IClassFixture<IlgpuOpenClFixture>
 {
     protected override IlgpuAccelerator Il => fixture.Acc;
 }
@@ -123,7 +128,8 @@ public abstract class IlgpuBackendTests : OpTests
         Il.GemmTiling = new GemmTiling(128, 128, 8, DirectBelow: 0);
         try
         {
-            var e = Assert.Throws<ArgumentException>(() => Il.Gemm(false, false, 1f, Z(130, 130), Z(130, 130), 0f, Z(130, 130)));
+            var e = Assert.Throws<ArgumentException>(() => Il.Gemm(false, false, 1f, Z(130, 130), Z(130, 130), 0f,
+                Z(130, 130)));
             Assert.Contains("128x128 threads exceeds", e.Message);
         }
         finally { Il.GemmTiling = saved; }

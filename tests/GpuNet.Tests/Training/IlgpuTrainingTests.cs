@@ -8,12 +8,16 @@ using GpuNet.Training;
 
 namespace GpuNet.Tests.Training;
 
-/// <summary>Training through ILGPU's CPU accelerator (the GPU kernels, thread by thread) against the CPU accelerator.</summary>
+/// <summary>
+/// Training through ILGPU's CPU accelerator (the GPU kernels, thread by thread) against the CPU accelerator.
+/// </summary>
 public sealed class IlgpuTrainingTests
 {
     private const int Batch = 16, Steps = 8;
 
-    /// <summary>The first Steps · Batch MNIST training images as LeNet-5 sees them (32×32, centred), with their labels.</summary>
+    /// <summary>
+    /// The first Steps · Batch MNIST training images as LeNet-5 sees them (32×32, centred), with their labels.
+    /// </summary>
     private static List<(float[] Input, int[] Labels)> MnistBatches()
     {
         var files = ImageFolder.List(Path.Combine(Mnist.Folder, "train"));
@@ -57,7 +61,8 @@ public sealed class IlgpuTrainingTests
         {
             float[] wa = p.Data.ToArray(), wb = q.Data.ToArray();
             double scale = wa.Max(v => Math.Abs(v)), worst = wa.Zip(wb).Max(t => Math.Abs(t.First - t.Second));
-            Assert.True(worst <= 1e-4 * scale, $"{p.Name} after {Steps} steps: differs by {worst:G3} (largest |weight| {scale:G3})");
+            Assert.True(worst <= 1e-4 * scale,
+                $"{p.Name} after {Steps} steps: differs by {worst:G3} (largest |weight| {scale:G3})");
         }
     }
 
@@ -95,7 +100,8 @@ public sealed class IlgpuTrainingTests
             }
         }
         var read = stats.ToArray();
-        Assert.True(Math.Abs(read[0] - expectedLoss) <= 1e-4 * expectedLoss, $"loss sum {read[0]}, host {expectedLoss}");
+        Assert.True(Math.Abs(read[0] - expectedLoss) <= 1e-4 * expectedLoss,
+            $"loss sum {read[0]}, host {expectedLoss}");
         Assert.Equal(expectedCorrect, (long)read[1]);
     }
 
@@ -125,7 +131,8 @@ public sealed class IlgpuTrainingTests
             foreach (var other in new[] { "again", "split" })
             {
                 var b = Checkpoint.Read(Path.Combine(dir, other, Trainer.LastCheckpoint));
-                foreach (var (name, t) in a.Tensors) Assert.True(t.Data.SequenceEqual(b.Tensors[name].Data), $"{other}: {name} differs");
+                foreach (var (name, t) in a.Tensors) Assert.True(t.Data.SequenceEqual(b.Tensors[name].Data),
+                    $"{other}: {name} differs");
             }
         }
         finally { Directory.Delete(dir, true); }

@@ -58,7 +58,9 @@ public sealed partial class IlgpuAccelerator
         PadH = g.PadH, PadW = g.PadW, Groups = g.Groups, OH = g.OutH, OW = g.OutW,
     };
 
-    /// <summary>Images per GEMM and the scratch tensors: col (CgRS, images·OHW) and the output matrix (Kg, images·OHW).</summary>
+    /// <summary>
+    /// Images per GEMM and the scratch tensors: col (CgRS, images·OHW) and the output matrix (Kg, images·OHW).
+    /// </summary>
     private (int Images, Tensor Col, Tensor Mat) Workspace(Conv2dGeometry g)
     {
         int ohw = g.OutH * g.OutW, crs = g.Cg * g.R * g.S;
@@ -69,7 +71,9 @@ public sealed partial class IlgpuAccelerator
         return (images, ws.Slice(0, colLen), ws.Slice(colLen, matLen));
     }
 
-    /// <summary>Runs body(chunk, cols, col, mat) for each chunk of images and each group, sharing the workspace.</summary>
+    /// <summary>
+    /// Runs body(chunk, cols, col, mat) for each chunk of images and each group, sharing the workspace.
+    /// </summary>
     private void ForEachChunk(Conv2dGeometry g, Action<ConvChunk, int, Tensor, Tensor> body)
     {
         var (images, col, mat) = Workspace(g);
@@ -84,12 +88,14 @@ public sealed partial class IlgpuAccelerator
 
     protected override void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g) =>
         Convolve("forward", g,
-            () => K<F, F, F, int, F, ConvShape>(Conv2dKernels.Conv2dForward)(Stride(y.Length), V(x), V(w), V(bias ?? w), bias is null ? 0 : 1,
+            () => K<F, F, F, int, F, ConvShape>(Conv2dKernels.Conv2dForward)(
+                Stride(y.Length), V(x), V(w), V(bias ?? w), bias is null ? 0 : 1,
                 V(y), Shape(g)),
             () => ForEachChunk(g, (chunk, cols, col, mat) =>
             {
                 int crs = g.Cg * g.R * g.S;
-                K<F, F, ConvShape, ConvChunk>(Conv2dKernels.Conv2dIm2col)(Stride(crs * cols), V(x), V(col), Shape(g), chunk);
+                K<F, F, ConvShape, ConvChunk>(Conv2dKernels.Conv2dIm2col)(
+                    Stride(crs * cols), V(x), V(col), Shape(g), chunk);
                 // mat (Kg, cols) = w_g (Kg, CgRS) · col (CgRS, cols)
                 GemmInternal(false, false, g.Kg, cols, crs, 1f, w, chunk.Group * g.Kg * crs, crs, col, 0, cols,
                     0f, mat, 0, cols);
@@ -98,7 +104,8 @@ public sealed partial class IlgpuAccelerator
 
     protected override void Conv2dBackwardDataInternal(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g) =>
         Convolve("backward_data", g,
-            () => K<F, F, F, ConvShape>(Conv2dKernels.Conv2dBackwardData)(Stride(dx.Length), V(dy), V(w), V(dx), Shape(g)),
+            () => K<F, F, F, ConvShape>(Conv2dKernels.Conv2dBackwardData)(
+                Stride(dx.Length), V(dy), V(w), V(dx), Shape(g)),
             () => ForEachChunk(g, (chunk, cols, col, mat) =>
             {
                 int crs = g.Cg * g.R * g.S;
@@ -106,18 +113,21 @@ public sealed partial class IlgpuAccelerator
                 // col (CgRS, cols) = w_gᵀ (CgRS, Kg) · mat (Kg, cols)
                 GemmInternal(true, false, crs, cols, g.Kg, 1f, w, chunk.Group * g.Kg * crs, crs, mat, 0, cols,
                     0f, col, 0, cols);
-                K<F, F, ConvShape, ConvChunk>(Conv2dKernels.Conv2dCol2im)(Stride(chunk.Count * g.Cg * g.H * g.W), V(col), V(dx), Shape(g), chunk);
+                K<F, F, ConvShape, ConvChunk>(Conv2dKernels.Conv2dCol2im)(
+                    Stride(chunk.Count * g.Cg * g.H * g.W), V(col), V(dx), Shape(g), chunk);
             }));
 
     protected override void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias,
         Conv2dGeometry g)
     {
         Convolve("backward_filter", g,
-            () => K<F, F, F, ConvShape>(Conv2dKernels.Conv2dBackwardFilter)(Stride(dw.Length), V(x), V(dy), V(dw), Shape(g)),
+            () => K<F, F, F, ConvShape>(Conv2dKernels.Conv2dBackwardFilter)(
+                Stride(dw.Length), V(x), V(dy), V(dw), Shape(g)),
             () => ForEachChunk(g, (chunk, cols, col, mat) =>
             {
                 int crs = g.Cg * g.R * g.S;
-                K<F, F, ConvShape, ConvChunk>(Conv2dKernels.Conv2dIm2col)(Stride(crs * cols), V(x), V(col), Shape(g), chunk);
+                K<F, F, ConvShape, ConvChunk>(Conv2dKernels.Conv2dIm2col)(
+                    Stride(crs * cols), V(x), V(col), Shape(g), chunk);
                 OutputMatrix(dy, mat, null, toMatrix: true, chunk, g);
                 // dw_g (Kg, CgRS) (+)= mat (Kg, cols) · colᵀ (cols, CgRS)
                 GemmInternal(false, true, g.Kg, crs, cols, 1f, mat, 0, cols, col, 0, cols, chunk.N0 == 0 ? 0f : 1f,
@@ -127,6 +137,7 @@ public sealed partial class IlgpuAccelerator
     }
 
     private void OutputMatrix(Tensor y, Tensor mat, Tensor? bias, bool toMatrix, ConvChunk chunk, Conv2dGeometry g) =>
-        K<F, F, F, int, int, ConvShape, ConvChunk>(Conv2dKernels.Conv2dOutputMatrix)(Stride(g.Kg * chunk.Count * g.OutH * g.OutW), V(y), V(mat),
+        K<F, F, F, int, int, ConvShape, ConvChunk>(Conv2dKernels.Conv2dOutputMatrix)(
+            Stride(g.Kg * chunk.Count * g.OutH * g.OutW), V(y), V(mat),
             V(bias ?? mat), bias is null ? 0 : 1, toMatrix ? 1 : 0, Shape(g), chunk);
 }

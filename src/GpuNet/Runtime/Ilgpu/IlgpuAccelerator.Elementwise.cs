@@ -15,7 +15,8 @@ public sealed partial class IlgpuAccelerator
     protected override void CopyRowsInternal(Tensor src, int srcOffset, int srcStride, Tensor dst, int dstOffset,
         int dstStride, int rows, int rowLength) =>
         K<F, F, RowCopy>(CopyKernels.CopyRows)(Stride(rows * rowLength),
-            V(src, srcOffset, (rows - 1) * srcStride + rowLength), V(dst, dstOffset, (rows - 1) * dstStride + rowLength),
+            V(src, srcOffset, (rows - 1) * srcStride + rowLength), V(dst, dstOffset,
+                (rows - 1) * dstStride + rowLength),
             new RowCopy { Rows = rows, RowLength = rowLength, SrcStride = srcStride, DstStride = dstStride });
 
     protected override void AxpyInternal(float alpha, Tensor x, Tensor y) =>
@@ -32,9 +33,11 @@ public sealed partial class IlgpuAccelerator
 
     protected override void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed,
         DropoutIndexing ix) =>
-        K<F, F, F, DropoutDraw>(ElementwiseKernels.DropoutForward)(Stride(x.Length), V(x), V(y), V(mask), new DropoutDraw
+        K<F, F, F, DropoutDraw>(ElementwiseKernels.DropoutForward)(
+            Stride(x.Length), V(x), V(y), V(mask), new DropoutDraw
         {
-            P = p, Seed = seed, RowLength = ix.RowLength, RowOffset = ix.RowOffset, GlobalRowLength = ix.GlobalRowLength,
+            P = p, Seed = seed, RowLength = ix.RowLength, RowOffset = ix.RowOffset,
+                GlobalRowLength = ix.GlobalRowLength,
         });
 
     protected override void DropoutBackwardInternal(Tensor dy, Tensor mask, Tensor dx) =>

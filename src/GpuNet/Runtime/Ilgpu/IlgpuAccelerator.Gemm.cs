@@ -27,7 +27,8 @@ public sealed partial class IlgpuAccelerator
             return;
         }
         if (tiling.ThreadsX * tiling.ThreadsY > _device.MaxNumThreadsPerGroup || tiling.KTile < 1)
-            throw new ArgumentException($"GEMM tiling {tiling} on {Name}: a group of {tiling.ThreadsX}x{tiling.ThreadsY} " +
+            throw new ArgumentException(
+                $"GEMM tiling {tiling} on {Name}: a group of {tiling.ThreadsX}x{tiling.ThreadsY} " +
                 $"threads exceeds the {_device.MaxNumThreadsPerGroup} this device allows (or KTile < 1)");
         var config = new KernelConfig(
             new Index2D((m + tiling.TileM - 1) / tiling.TileM, (n + tiling.TileN - 1) / tiling.TileN),

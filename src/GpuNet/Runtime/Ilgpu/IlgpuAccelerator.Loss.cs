@@ -13,12 +13,14 @@ public sealed partial class IlgpuAccelerator
 
     protected override void SoftmaxCrossEntropyForwardInternal(Tensor logits, Tensor labels, Tensor? classWeights,
         Tensor probs, Tensor loss, int n, int c) =>
-        K<F, F, F, int, F, F, int>(LossKernels.SoftmaxCrossEntropyForward)(PerGroup(n), V(logits), V(labels), V(classWeights ?? labels),
+        K<F, F, F, int, F, F, int>(LossKernels.SoftmaxCrossEntropyForward)(
+            PerGroup(n), V(logits), V(labels), V(classWeights ?? labels),
             classWeights is null ? 0 : 1, V(probs), V(loss), c);
 
     protected override void SoftmaxCrossEntropyBackwardInternal(Tensor probs, Tensor labels, Tensor? classWeights,
         Tensor dlogits, float scale, int n, int c) =>
-        K<F, F, F, int, F, float, int>(LossKernels.SoftmaxCrossEntropyBackward)(Stride(n * c), V(probs), V(labels), V(classWeights ?? labels),
+        K<F, F, F, int, F, float, int>(LossKernels.SoftmaxCrossEntropyBackward)(
+            Stride(n * c), V(probs), V(labels), V(classWeights ?? labels),
             classWeights is null ? 0 : 1, V(dlogits), scale, c);
 
     protected override void HingeForwardInternal(Tensor scores, Tensor labels, Tensor loss, int n, int c) =>
@@ -46,5 +48,6 @@ public sealed partial class IlgpuAccelerator
 
     protected override void BinaryCrossEntropyBackwardInternal(Tensor logits, Tensor target, Tensor dlogits,
         float scale, int n, int d) =>
-        K<F, F, F, float>(LossKernels.BinaryCrossEntropyBackward)(Stride(logits.Length), V(logits), V(target), V(dlogits), scale / d);
+        K<F, F, F, float>(LossKernels.BinaryCrossEntropyBackward)(
+            Stride(logits.Length), V(logits), V(target), V(dlogits), scale / d);
 }

@@ -33,7 +33,8 @@ public sealed partial class IlgpuAccelerator : Accelerator
     public override string Name { get; }
     public override AcceleratorKind Kind { get; }
     public override string Description => Kind == AcceleratorKind.IlgpuCpu
-        ? $"ILGPU CPU accelerator (GPU kernels simulated thread by thread), {_device.MaxNumThreadsPerGroup} threads a group"
+        ? "ILGPU CPU accelerator (GPU kernels simulated thread by thread), " +
+          $"{_device.MaxNumThreadsPerGroup} threads a group"
         : $"{_device.Name}, {_device.NumMultiprocessors} compute units, {_device.MemorySize / (1L << 20):N0} MiB"
           + (_device is CudaAccelerator cuda ? $", sm_{cuda.Architecture.Major}{cuda.Architecture.Minor}" : "");
 
@@ -50,7 +51,9 @@ public sealed partial class IlgpuAccelerator : Accelerator
     /// </summary>
     public ConvAlgorithm ConvAlgorithm { get; set; } = ConvAlgorithm.Auto;
 
-    /// <summary>When set, the name of every kernel launched is added to it (<c>gpunet doctor</c> checks coverage so).</summary>
+    /// <summary>
+    /// When set, the name of every kernel launched is added to it (<c>gpunet doctor</c> checks coverage so).
+    /// </summary>
     public ISet<string>? LaunchLog { get; set; }
 
     /// <summary>The underlying ILGPU accelerator (for diagnostics and benchmarks).</summary>
@@ -235,7 +238,8 @@ public sealed partial class IlgpuAccelerator : Accelerator
 internal sealed record LaunchShape(int Local, int MaxGroups, int ReductionLocal, GemmTiling Gemm);
 
 /// <summary>
-/// The tiled GEMM's group of ThreadsX × ThreadsY threads (each computing a 4 × 4 block, so a (4·ThreadsY) × (4·ThreadsX)
+/// The tiled GEMM's group of ThreadsX × ThreadsY threads (each computing a 4 × 4 block, so a (4·ThreadsY) ×
+/// (4·ThreadsX)
 /// tile of C) and the k-step KTile of the tiles staged in shared memory. Problems with fewer multiply-adds than
 /// DirectBelow use the one-thread-per-element GEMM.
 /// </summary>
@@ -243,7 +247,9 @@ public sealed record GemmTiling(int ThreadsX, int ThreadsY, int KTile, long Dire
 {
     /// <summary>GPUs: 16 × 16 threads, 64 × 64 tiles, k-step 16 (8 KiB of shared memory a group).</summary>
     public static readonly GemmTiling Gpu = new(16, 16, 16);
-    /// <summary>ILGPU's CPU accelerator: 2 × 2 threads, 8 × 8 tiles, k-step 32 (fewer barriers, each costly there).</summary>
+    /// <summary>
+    /// ILGPU's CPU accelerator: 2 × 2 threads, 8 × 8 tiles, k-step 32 (fewer barriers, each costly there).
+    /// </summary>
     public static readonly GemmTiling Cpu = new(2, 2, 32);
 
     public int TileM => 4 * ThreadsY;

@@ -87,7 +87,8 @@ public static class IlgpuDevices
     public static IlgpuAccelerator OpenCuda(int index, string? name = null)
     {
         var all = Cuda;
-        if (all.Count == 0) throw new ArgumentException($"CUDA is unavailable: {CudaUnavailable}; available: {Available}");
+        if (all.Count == 0)
+            throw new ArgumentException($"CUDA is unavailable: {CudaUnavailable}; available: {Available}");
         if (index < 0 || index >= all.Count)
             throw new ArgumentException($"there is no cuda:{index}; this machine has cuda:0 to cuda:{all.Count - 1}");
         var device = all[index].CreateCudaAccelerator(Context);
@@ -101,7 +102,8 @@ public static class IlgpuDevices
         if (all.Count == 0)
             throw new ArgumentException($"OpenCL is unavailable: {OpenClUnavailable}; available: {Available}");
         if (index < 0 || index >= all.Count)
-            throw new ArgumentException($"there is no opencl:{index}; this machine has opencl:0 to opencl:{all.Count - 1}");
+            throw new ArgumentException(
+                $"there is no opencl:{index}; this machine has opencl:0 to opencl:{all.Count - 1}");
         var device = all[index].CreateCLAccelerator(Context);
         return new IlgpuAccelerator(device, name ?? $"opencl:{index}", AcceleratorKind.OpenCL, GpuShape(device));
     }
