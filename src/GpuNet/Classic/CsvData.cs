@@ -1,4 +1,6 @@
 using System.Globalization;
+using CsvHelper;
+using CsvHelper.Configuration;
 using GpuNet.Data;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -22,11 +24,10 @@ public sealed class CsvData
     public static CsvData Load(string path, int? labelColumn)
     {
         if (!File.Exists(path)) throw new DataException($"{path}: no such CSV file");
-        var lines = File.ReadAllLines(path).Select((l, i) => (Text: l.Trim(), Line: i + 1)).Where(l => l.Text.Length > 0 && !l.Text.StartsWith('#')).ToList();
+        var lines = Records(path);
         if (lines.Count == 0) throw new DataException($"{path}: empty CSV file");
-        char sep = lines[0].Text.Contains(',') ? ',' : lines[0].Text.Contains(';') ? ';' : lines[0].Text.Contains('\t') ? '\t' : ' ';
-        string[] Split(string s) => s.Split(sep, StringSplitOptions.TrimEntries | (sep == ' ' ? StringSplitOptions.RemoveEmptyEntries : 0)).Select(c => c.Trim('"')).ToArray();
-        var first = Split(lines[0].Text);
+        string[] Split((string[] Cells, int Line) row) => row.Cells;
+        var first = lines[0].Cells;
         int cols = first.Length;
         int? label = labelColumn is int lc ? (lc < 0 ? cols + lc : lc) : null;
         if (label is int l0 && (l0 < 0 || l0 >= cols))
@@ -41,7 +42,7 @@ public sealed class CsvData
         var rawLabels = new string[body.Count];
         for (int r = 0; r < body.Count; r++)
         {
-            var cells = Split(body[r].Text);
+            var cells = Split(body[r]);
             if (cells.Length != cols) throw new DataException($"{path}:{body[r].Line}: {cells.Length} columns, expected {cols} like the first row");
             for (int j = 0; j < featureCols.Length; j++)
             {
@@ -65,5 +66,34 @@ public sealed class CsvData
             labels = rawLabels.Select(s => index[s]).ToArray();
         }
         return new CsvData { X = x, Labels = labels, Classes = classes, FeatureNames = featureCols.Select(c => names[c]).ToArray() };
+    }
+
+    /// <summary>
+    /// The file's records through CsvHelper (quoting as RFC 4180 has it), with their line numbers; blank lines and
+    /// lines starting with '#' are skipped. The delimiter is the first of ',', ';', tab found in the first record's
+    /// line, else runs of spaces.
+    /// </summary>
+    private static List<(string[] Cells, int Line)> Records(string path)
+    {
+        string firstLine = File.ReadLines(path).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && l[0] != '#') ?? "";
+        string delimiter = firstLine.Contains(',') ? "," : firstLine.Contains(';') ? ";" : firstLine.Contains('\t') ? "\t" : " ";
+        var config = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            Delimiter = delimiter, HasHeaderRecord = false, AllowComments = true, Comment = '#',
+            IgnoreBlankLines = true, TrimOptions = TrimOptions.Trim, BadDataFound = null,
+            // the characters trimmed around cells, never the delimiter itself
+            WhiteSpaceChars = delimiter switch { " " => ['\t'], "\t" => [' '], _ => [' ', '\t'] },
+        };
+        var records = new List<(string[] Cells, int Line)>();
+        using var reader = new StreamReader(path);
+        using var parser = new CsvParser(reader, config);
+        while (parser.Read())
+        {
+            var cells = parser.Record ?? [];
+            if (delimiter == " ") cells = cells.Where(c => c.Length > 0).ToArray();   // runs of spaces are one gap
+            if (cells.Length == 0 || cells.All(c => c.Length == 0)) continue;
+            records.Add((cells, parser.RawRow));
+        }
+        return records;
     }
 }
