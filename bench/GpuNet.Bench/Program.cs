@@ -1,36 +1,69 @@
+using System.CommandLine;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using GpuNet.Bench;
 
-// Usage (bench/run.sh sets OPENBLAS_CORETYPE and builds Release):
-//   GpuNet.Bench gemm                       SGEMM 512/1024/2048 against OpenBLAS (BenchmarkDotNet, in-process)
-//   GpuNet.Bench lenet-epoch [MNIST] [E] [DEVICE]   LeNet-5 training epochs over 60,000 MNIST images
-//   GpuNet.Bench device-gemm [SIZES] [DEVICE] [REPS]  SGEMM N³ on an ILGPU device (cuda:0), GFLOP/s
-//   GpuNet.Bench layers [MODEL] [BATCH] [STEPS] [DEVICE]   forward/backward time per layer
-//   GpuNet.Bench pipeline DIR [MODEL] [ROUNDS] [WORKERS]   input pipeline images/s vs raw TurboJPEG decode
-string mode = args.Length > 0 ? args[0] : "help";
-switch (mode)
+// bench/run.sh builds Release, sets OPENBLAS_CORETYPE and runs this; every command has --help. Arguments are
+// positional with defaults, so `bench/run.sh layers alexnet 16 5 cpu` reads as it always has.
+var root = new RootCommand("GpuNet benchmarks: side by side in one run, figures with the machine in bench/RESULTS.md");
+
+var gemm = new Command("gemm", "SGEMM 512/1024/2048: the CPU accelerator's GEMM (both micro-kernels) beside OpenBLAS " +
+    "in the same process (BenchmarkDotNet, in-process); extra arguments go to BenchmarkDotNet") { TreatUnmatchedTokensAsErrors = false };
+gemm.SetAction(r =>
 {
-    case "gemm":
-        if (!OpenBlas.Available) { Console.Error.WriteLine("error: libopenblas.so.0 not found (apt-get install libopenblas0)"); return 1; }
-        Console.WriteLine($"OpenBLAS core: {OpenBlas.Core} (OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"})");
-        var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10);
-        BenchmarkRunner.Run<GemmBenchmarks>(DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator), args[1..]);
-        return 0;
-    case "layers":
-        return LayerTimes.Run(args.Length > 1 ? args[1] : "lenet5", args.Length > 2 ? int.Parse(args[2]) : 32, args.Length > 3 ? int.Parse(args[3]) : 50, args.Length > 4 ? args[4] : "cpu");   // DEVICE may list several: cpu,cuda:0
-    case "pipeline":
-        if (args.Length < 2) { Console.Error.WriteLine("usage: pipeline DIR [MODEL] [ROUNDS] [WORKERS]"); return 2; }
-        return PipelineRate.Run(args[1], args.Length > 2 ? args[2] : "alexnet-small", args.Length > 3 ? int.Parse(args[3]) : 5, args.Length > 4 ? int.Parse(args[4]) : 0);
-    case "lenet-epoch":
-        return LeNetEpoch.Run(args.Length > 1 ? args[1] : "data/mnist", args.Length > 2 ? int.Parse(args[2]) : 3, 32,
-            args.Length > 3 ? args[3] : "cpu");
-    case "device-gemm":
-        return DeviceGemm.Run((args.Length > 1 ? args[1] : "1024,2048,4096,8192").Split(',').Select(int.Parse).ToArray(),
-            args.Length > 2 ? args[2] : "cuda:0", args.Length > 3 ? int.Parse(args[3]) : 10);
-    default:
-        Console.WriteLine("GpuNet benchmarks\n  gemm                      SGEMM 512/1024/2048: GpuNet CPU accelerator vs OpenBLAS, same process\n  lenet-epoch [MNIST] [E] [DEVICE]   time E LeNet-5 training epochs over the 60,000 MNIST images (default data/mnist, 3, cpu)\n  layers [MODEL] [BATCH] [STEPS] [DEVICE]   forward/backward ms per layer on each device of a comma list (default lenet5 32 50 cpu)\n  pipeline DIR [MODEL] [ROUNDS] [WORKERS]   decode+augment+batch images/s next to raw TurboJPEG decode of the same files (default alexnet-small 5, all cores)\n  device-gemm [SIZES] [DEVICE] [REPS]   SGEMM N³ on an ILGPU device, GFLOP/s (default 1024,2048,4096,8192 cuda:0 10); bench/pytorch_mm.py times cuBLAS on the same sizes");
-        return mode == "help" ? 0 : 2;
-}
+    if (!OpenBlas.Available)
+    {
+        Console.Error.WriteLine("error: libopenblas.so.0 not found (apt-get install libopenblas0)");
+        return 1;
+    }
+    Console.WriteLine($"OpenBLAS core: {OpenBlas.Core} " +
+                      $"(OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "unset"})");
+    var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(3).WithIterationCount(10);
+    BenchmarkRunner.Run<GemmBenchmarks>(
+        DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.DisableOptimizationsValidator),
+        [.. r.UnmatchedTokens]);
+    return 0;
+});
+root.Subcommands.Add(gemm);
+
+static Argument<T> Arg<T>(string name, string description, T value) =>
+    new(name) { Description = description, DefaultValueFactory = _ => value };
+
+var lModel = Arg("model", "lenet5, alexnet or alexnet-small", "lenet5");
+var lBatch = Arg("batch", "images per batch", 32);
+var lSteps = Arg("steps", "timed steps after 3 warm-up steps", 50);
+var lDevices = Arg("devices", "devices side by side, a comma list such as cpu,cuda:0", "cpu");
+var layers = new Command("layers", "Forward and backward ms of every layer, one column per device, the same weights and " +
+    "inputs on each") { lModel, lBatch, lSteps, lDevices };
+layers.SetAction(r => LayerTimes.Run(r.GetValue(lModel)!, r.GetValue(lBatch), r.GetValue(lSteps), r.GetValue(lDevices)!));
+root.Subcommands.Add(layers);
+
+var pDir = new Argument<string>("dir") { Description = "an image folder (e.g. from gpunet make-shapes)" };
+var pModel = Arg("model", "the model whose transforms run", "alexnet-small");
+var pRounds = Arg("rounds", "alternating rounds of at least 20,000 images", 5);
+var pWorkers = Arg("workers", "loader threads (0: one per core)", 0);
+var pipeline = new Command("pipeline", "The input pipeline's images/s (decode, augment, batch) beside the raw decode " +
+    "of the same files through TurboJPEG and SkiaSharp") { pDir, pModel, pRounds, pWorkers };
+pipeline.SetAction(r => PipelineRate.Run(r.GetValue(pDir)!, r.GetValue(pModel)!, r.GetValue(pRounds), r.GetValue(pWorkers)));
+root.Subcommands.Add(pipeline);
+
+var eMnist = Arg("mnist", "the MNIST image folders", "data/mnist");
+var eEpochs = Arg("epochs", "epochs to time", 3);
+var eDevice = Arg("device", "the device", "cpu");
+var lenet = new Command("lenet-epoch", "LeNet-5 training epochs over the 60,000 MNIST images, stepping as the trainer " +
+    "does (batch 32, the default recipe), with RSS after each epoch") { eMnist, eEpochs, eDevice };
+lenet.SetAction(r => LeNetEpoch.Run(r.GetValue(eMnist)!, r.GetValue(eEpochs), 32, r.GetValue(eDevice)!));
+root.Subcommands.Add(lenet);
+
+var gSizes = Arg("sizes", "square sizes N, a comma list", "1024,2048,4096,8192");
+var gDevice = Arg("device", "an ILGPU device", "cuda:0");
+var gReps = Arg("reps", "timed calls (median reported)", 10);
+var deviceGemm = new Command("device-gemm", "SGEMM N³ on an ILGPU device in ms and GFLOP/s, checked against a double " +
+    "sample; bench/pytorch_mm.py times cuBLAS on the same sizes") { gSizes, gDevice, gReps };
+deviceGemm.SetAction(r => DeviceGemm.Run(r.GetValue(gSizes)!.Split(',').Select(int.Parse).ToArray(),
+    r.GetValue(gDevice)!, r.GetValue(gReps)));
+root.Subcommands.Add(deviceGemm);
+
+return root.Parse(args).Invoke();
