@@ -77,7 +77,27 @@ internal static class TrainCommand
                 if (r.GetValue(overwrite))
                     throw new ArgumentException("--overwrite starts a new run; --resume continues one: give only one");
                 o = Trainer.ResumeOptions(resumeDir);
-                if (r.GetValue(epochs) is int e) o = o with { Epochs = e };
+                bool Given(Option option) => r.GetResult(option) is { Implicit: false };
+                // what defines the run stays as it was; what only says where and how fast it runs may change
+                foreach (var fixedOption in new Option[] { model, batch, optimizer, lr, momentum, wd, l1, schedule, init,
+                             loss, seed, val, limit, strict, split, trainTf, evalTf, tenCrop, maxPixels, convAlgorithm,
+                             output })
+                    if (Given(fixedOption))
+                        throw new ArgumentException($"{fixedOption.Name} cannot change when resuming {resumeDir}: it " +
+                            "defines the run (see its last.ckpt options); start a new run with --out to change it");
+                var applied = new List<string>();
+                if (r.GetValue(epochs) is int e) { o = o with { Epochs = e }; applied.Add($"--epochs {e}"); }
+                if (Given(data)) { o = o with { Data = Path.GetFullPath(r.GetValue(data)!) }; applied.Add($"--data {o.Data}"); }
+                if (Given(device)) { o = o with { Device = r.GetValue(device)! }; applied.Add($"--device {o.Device}"); }
+                if (Given(devices)) { o = o with { Devices = r.GetValue(devices) }; applied.Add($"--devices {o.Devices}"); }
+                if (Given(workers)) { o = o with { Workers = r.GetValue(workers) }; applied.Add($"--workers {o.Workers}"); }
+                if (Given(prefetch)) { o = o with { Prefetch = r.GetValue(prefetch) }; applied.Add($"--prefetch {o.Prefetch}"); }
+                if (Given(cache)) { o = o with { Cache = r.GetValue(cache)! }; applied.Add($"--cache {o.Cache}"); }
+                if (Given(cacheMiB)) { o = o with { CacheMiB = r.GetValue(cacheMiB) }; applied.Add($"--cache-mib {o.CacheMiB}"); }
+                if (applied.Count > 0) AnsiConsole.MarkupLine(Markup.Escape($"resume: applying {string.Join(", ", applied)}"));
+                if (!Directory.Exists(o.Data))
+                    throw new GpuNet.Data.DataException($"{o.Data}: the data folder of {resumeDir} is not there; give --data DIR to " +
+                                            "resume on the same images elsewhere");
             }
             else
             {
@@ -86,7 +106,7 @@ internal static class TrainCommand
                 var m = TrainOptions.ForModel(name);
                 o = new TrainOptions
                 {
-                    Model = name, Data = dataDir, Epochs = r.GetValue(epochs) ?? m.Epochs, Batch = r.GetValue(batch),
+                    Model = name, Data = Path.GetFullPath(dataDir), Epochs = r.GetValue(epochs) ?? m.Epochs, Batch = r.GetValue(batch),
                     Optimizer = r.GetValue(optimizer)!, LearningRate = r.GetValue(lr) ?? m.LearningRate, Momentum = r.GetValue(momentum),
                     WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule) ?? m.Schedule, Init = r.GetValue(init) ?? m.Init,
                     Loss = r.GetValue(loss)!, Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val), Limit = r.GetValue(limit),
