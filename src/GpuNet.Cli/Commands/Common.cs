@@ -54,7 +54,7 @@ internal static class Common
             }
             catch (OperationCanceledException)
             {
-                Error("stopped; the last completed epoch is saved (resume with `gpunet train --resume RUN`)");
+                Error("stopped");
                 return 130;
             }
         });

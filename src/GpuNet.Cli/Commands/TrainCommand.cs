@@ -121,10 +121,22 @@ internal static class TrainCommand
             }
             using var cts = new CancellationTokenSource();
             Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+            // SIGTERM (a scheduler, `kill`) stops the same way as Ctrl+C
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
             TrainResult? result = null;
-            AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                .Start(ctx => result = Trainer.Run(o, new SpectreObserver(ctx), resumeDir is not null, cts.Token));
+            try
+            {
+                AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
+                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(),
+                        new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(ctx => result = Trainer.Run(o, new SpectreObserver(ctx), resumeDir is not null, cts.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                Common.Error(Stopped(o));
+                return 130;
+            }
             var res = result!;
             if (res.History.Count > 0)
                 AnsiConsole.MarkupLine($"best validation accuracy {Common.Percent(res.BestValidationAccuracy)} (epoch {res.BestEpoch})");
@@ -140,4 +152,19 @@ internal static class TrainCommand
         });
         return cmd;
     }
+
+    /// <summary>What a stopped run leaves, truthfully: the epoch its last.ckpt holds, or that nothing was saved.</summary>
+    private static string Stopped(TrainOptions o)
+    {
+        string last = Path.Combine(o.Out, Trainer.LastCheckpoint);
+        try
+        {
+            if (File.Exists(last))
+                return $"stopped; {last} holds epoch {Checkpoint.Read(last).Get("epoch")} of {o.Epochs} " +
+                       $"(continue with `gpunet train --resume {o.Out}`)";
+        }
+        catch (Exception e) when (e is CheckpointException or IOException) { }
+        return $"stopped before any epoch completed; nothing was saved in {o.Out}";
+    }
 }
+
