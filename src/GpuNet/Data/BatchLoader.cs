@@ -64,13 +64,39 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
 
     /// <summary>
     /// Batches of the store's images in <paramref name="order"/>; <paramref name="views"/> = 10 renders the ten crops of
-    /// a <see cref="TenCrop"/> step per image.
+    /// a <see cref="TenCrop"/> step per image. With a <paramref name="shard"/> (data-parallel training) every batch of
+    /// <see cref="BatchSize"/> images of the order is cut into the ranks' parts and only this rank's part is loaded:
+    /// one batch per global batch, empty ones included, so every rank takes the same number of steps.
     /// </summary>
-    public IEnumerable<Batch> Run(IReadOnlyList<int> order, int epoch, int views = 1, CancellationToken ct = default)
+    public IEnumerable<Batch> Run(IReadOnlyList<int> order, int epoch, int views = 1, CancellationToken ct = default,
+        Distributed.Shard? shard = null)
     {
         if (views is not (1 or TenCrop.Views)) throw new ArgumentException($"views must be 1 or {TenCrop.Views}, got {views}");
         int batches = (order.Count + BatchSize - 1) / BatchSize, slots = Prefetch + 1;
-        int Size(int b) => Math.Min(BatchSize, order.Count - b * BatchSize);
+        // batch b is order[starts[b] .. starts[b + 1]) of the (for a shard: this rank's) order
+        var starts = new int[batches + 1];
+        if (shard is { } part)
+        {
+            var mine = new List<int>(order.Count / part.Size + batches);
+            for (int b = 0; b < batches; b++)
+            {
+                int first = b * BatchSize;
+                var (start, count) = part.Of(Math.Min(BatchSize, order.Count - first));
+                for (int i = 0; i < count; i++) mine.Add(order[first + start + i]);
+                starts[b + 1] = mine.Count;
+            }
+            order = mine;
+        }
+        else
+            for (int b = 0; b < batches; b++) starts[b + 1] = Math.Min(order.Count, (b + 1) * BatchSize);
+        int Size(int b) => starts[b + 1] - starts[b];
+        // the batch holding entry k: the last b with starts[b] <= k (empty batches share their start)
+        int BatchOf(int k)
+        {
+            int lo = 0, hi = batches;
+            while (lo < hi) { int mid = (lo + hi) >> 1; if (starts[mid + 1] <= k) lo = mid + 1; else hi = mid; }
+            return lo;
+        }
         var bufs = Enumerable.Range(0, Math.Min(slots, Math.Max(batches, 1))).Select(_ => new Batch(BatchSize, views, Transform.SampleSize)).ToArray();
         // buffer j holds batch owner[j]; remaining[j] of its images are still being rendered
         var owner = new int[bufs.Length];
@@ -87,10 +113,10 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
             {
                 for (int k = Interlocked.Increment(ref next); k < order.Count; k = Interlocked.Increment(ref next))
                 {
-                    int b = k / BatchSize, j = b % bufs.Length;
+                    int b = BatchOf(k), j = b % bufs.Length;
                     lock (gate) while (owner[j] != b && !stop) Monitor.Wait(gate);
                     if (Volatile.Read(ref stop)) return;
-                    Render(bufs[j], k - b * BatchSize, Size(b), order[k], epoch);
+                    Render(bufs[j], k - starts[b], Size(b), order[k], epoch);
                     if (Interlocked.Decrement(ref remaining[j]) == 0) lock (gate) Monitor.PulseAll(gate);
                 }
             }
@@ -115,8 +141,8 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
                 if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
                 ct.ThrowIfCancellationRequested();
                 var buf = bufs[j];
-                Finish(buf, order, b * BatchSize, Size(b));
-                if (buf.Count > 0) yield return buf;
+                Finish(buf, order, starts[b], Size(b));
+                if (buf.Count > 0 || shard is not null) yield return buf;
                 // the consumer is done with batch b: its buffer takes batch b + slots
                 lock (gate)
                 {

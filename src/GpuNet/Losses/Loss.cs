@@ -16,6 +16,7 @@ public sealed class Loss : IDisposable
     private Tensor? _classWeights, _labels, _targets, _perSample, _grad, _probs;
     private Tensor? _output, _curLabels, _curProbs, _curTargets;
     private float _scale;
+    private double _norm = 1;
     private float[] _hostLabels = [], _hostLoss = [], _hostTargets = [];
 
     public Loss(Accelerator accelerator, LossKind kind, float[]? classWeights = null)
@@ -67,7 +68,8 @@ public sealed class Loss : IDisposable
         _acc.UploadLabels(labels, c, lab, _hostLabels);
         double norm = 0;
         for (int i = 0; i < n; i++) norm += _weights is null ? 1 : _weights[labels[i]];
-        _scale = (float)(1.0 / Math.Max(norm, 1e-12));
+        _norm = Math.Max(norm, 1e-12);
+        _scale = (float)(1.0 / _norm);
         var loss = Ensure(ref _perSample, n);
         switch (Kind)
         {
@@ -93,20 +95,24 @@ public sealed class Loss : IDisposable
         return loss;
     }
 
-    /// <summary>Gradient of the last forward's mean loss with respect to the output.</summary>
-    public Tensor Backward()
+    /// <summary>
+    /// Gradient of <paramref name="weight"/> × the last forward's mean loss with respect to the output. A data-parallel
+    /// rank passes its batch's count: the gradient of the summed loss, which the reduction divides by the global count.
+    /// </summary>
+    public Tensor Backward(double weight = 1)
     {
         var output = _output ?? throw new InvalidOperationException("Backward before Forward");
         int n = output.Shape[0], c = output.Shape[1];
         var d = Ensure(ref _grad, n, c);
+        float scale = weight == 1 ? _scale : (float)(weight / _norm);
         switch (Kind)
         {
             case LossKind.SoftmaxCrossEntropy:
-            case LossKind.WeightedCrossEntropy: _acc.SoftmaxCrossEntropyBackward(_curProbs!, _curLabels!, _classWeights, d, _scale); break;
-            case LossKind.Hinge: _acc.HingeBackward(output, _curLabels!, d, _scale); break;
-            case LossKind.Mse: _acc.MseBackward(output, _curTargets!, d, _scale); break;
-            case LossKind.Mae: _acc.MaeBackward(output, _curTargets!, d, _scale); break;
-            default: _acc.BinaryCrossEntropyBackward(output, _curTargets!, d, _scale); break;
+            case LossKind.WeightedCrossEntropy: _acc.SoftmaxCrossEntropyBackward(_curProbs!, _curLabels!, _classWeights, d, scale); break;
+            case LossKind.Hinge: _acc.HingeBackward(output, _curLabels!, d, scale); break;
+            case LossKind.Mse: _acc.MseBackward(output, _curTargets!, d, scale); break;
+            case LossKind.Mae: _acc.MaeBackward(output, _curTargets!, d, scale); break;
+            default: _acc.BinaryCrossEntropyBackward(output, _curTargets!, d, scale); break;
         }
         return d;
     }

@@ -24,8 +24,13 @@ public interface INetwork : IDisposable
     /// <summary>x: (n, …InputShape) on the host → logits (n, Classes) on <see cref="OutputDevice"/>.</summary>
     Tensor Forward(ReadOnlySpan<float> input, int n, bool training);
 
-    /// <summary>dlogits (n, Classes) on <see cref="OutputDevice"/> → every parameter's Grad.</summary>
-    void Backward(Tensor dlogits);
+    /// <summary>
+    /// dlogits (n, Classes) on <see cref="OutputDevice"/> → every parameter's Grad. <paramref name="gradientsReady"/>,
+    /// when given, is called with each layer's parameters as soon as their gradients are complete (in backward order;
+    /// from the thread that ran the layer, so possibly two at once on a split network): data-parallel training starts
+    /// reducing them while the rest of backward runs.
+    /// </summary>
+    void Backward(Tensor dlogits, Action<IReadOnlyList<Parameter>>? gradientsReady = null);
 
     /// <summary>Where parameter <paramref name="p"/> sits in the single-device model: its name there, that tensor's shape, and the offset of p's elements in it.</summary>
     (string Name, int[] Shape, long Offset) Layout(Parameter p);

@@ -57,13 +57,17 @@ public sealed class Model : INetwork
 
     /// <summary>
     /// Back-propagates the gradient of the loss with respect to the output, filling every parameter's Grad; returns the
-    /// gradient of the input when the model was built with propagateToInput.
+    /// gradient of the input when the model was built with propagateToInput. <paramref name="gradientsReady"/> is
+    /// called after each layer that has parameters, with them (see <see cref="INetwork.Backward"/>).
     /// </summary>
-    public Tensor? Backward(Tensor dlogits)
+    public Tensor? Backward(Tensor dlogits, Action<IReadOnlyList<Parameter>>? gradientsReady = null)
     {
         Tensor? d = dlogits;
         for (int i = _layers.Count - 1; i >= 0 && d is not null; i--)
+        {
             d = _layers[i].Backward(d);
+            if (gradientsReady is not null && _layers[i].Parameters.Count > 0) gradientsReady(_layers[i].Parameters);
+        }
         return d;
     }
 
@@ -81,7 +85,8 @@ public sealed class Model : INetwork
         return Forward(x, training);
     }
 
-    void INetwork.Backward(Tensor dlogits) => Backward(dlogits);
+    void INetwork.Backward(Tensor dlogits, Action<IReadOnlyList<Parameter>>? gradientsReady) =>
+        Backward(dlogits, gradientsReady);
 
     public (string Name, int[] Shape, long Offset) Layout(Parameter p) => (p.Name, p.Data.Shape, 0);
 

@@ -218,11 +218,14 @@ public sealed class TwoTowerAlexNet : INetwork
         return _logits = _head.Forward(cat7!, training);
     }
 
-    /// <summary>dlogits (n, Classes) on the first device → every parameter's Grad on its tower.</summary>
-    public void Backward(Tensor dlogits)
+    /// <summary>
+    /// dlogits (n, Classes) on the first device → every parameter's Grad on its tower; each tower reports its layers'
+    /// parameters to <paramref name="gradientsReady"/> from its own thread.
+    /// </summary>
+    public void Backward(Tensor dlogits, Action<IReadOnlyList<Parameter>>? gradientsReady = null)
     {
         int n = _n;
-        var dcat7 = _head.Backward(dlogits)!;
+        var dcat7 = _head.Backward(dlogits, gradientsReady)!;
         int half = dcat7.Shape[1] / 2;
         Towers((t, barrier, ct) =>
         {
@@ -237,10 +240,10 @@ public sealed class TwoTowerAlexNet : INetwork
             d ??= Receive(1, "df7", n * half).View(n, half);
             for (int s = _stage[t].Length - 1; s > 0; s--)
             {
-                var dcat = _stage[t][s].Backward(d)!;
+                var dcat = _stage[t][s].Backward(d, gradientsReady)!;
                 d = Split(t, barrier, ct, $"d{s}", dcat.View(n, dcat.Length / n), n, _stage[t][s - 1].OutputShape);
             }
-            _stage[t][0].Backward(d);
+            _stage[t][0].Backward(d, gradientsReady);
         });
     }
 

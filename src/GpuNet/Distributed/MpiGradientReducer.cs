@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using GpuNet.Layers;
+using GpuNet.Models;
+
+namespace GpuNet.Distributed;
+
+/// <summary>
+/// Sums gradients over the ranks of an <c>mpirun</c> job with MPI_Iallreduce, in buckets launched during backward.
+/// The trainable parameters are cut, in backward order (the last layer first), into buckets of about
+/// <see cref="BucketFloats"/> floats, each with a pinned host buffer. As backward reports a layer's gradients they
+/// are copied into their bucket; a bucket whose gradients are all in is reduced at once, while backward goes on
+/// (buckets start strictly in order, so every rank issues the same collectives in the same order, whatever the
+/// threads of a split network do). Each report also drives the reductions in flight (MPI_Test), as OpenMPI
+/// progresses non-blocking collectives only inside MPI calls. <see cref="FinishStep"/> waits for the rest and writes
+/// sum / global count back to every gradient. The first bucket starts with two more numbers: the rank's image count and
+/// its stop request, so the global count and a stop reach every rank with the gradients.
+/// </summary>
+public sealed unsafe class MpiGradientReducer : IGradientReducer
+{
+    /// <summary>Floats per bucket (4 MiB): large enough that a reduction's latency is small against its bytes.</summary>
+    public const int DefaultBucketFloats = 1 << 20;
+
+    private readonly object _gate = new();
+    private Bucket[] _buckets = [];
+    private Dictionary<Parameter, (int Bucket, int Offset)> _where = [];
+    private readonly HashSet<Parameter> _reported = [];
+    private int _nextLaunch, _count;
+    private long _waitTicks;
+
+    private sealed class Bucket(Parameter[] parameters, int length)
+    {
+        public readonly Parameter[] Parameters = parameters;
+        public readonly float[] Host = GC.AllocateArray<float>(length, pinned: true);
+        public int Pending;
+        public nint Request;
+        public bool Done;
+    }
+
+    private MpiGradientReducer(int rank, int size, int bucketFloats)
+    {
+        (Rank, Size, BucketFloats) = (rank, size, bucketFloats);
+        LocalRank = EnvInt("OMPI_COMM_WORLD_LOCAL_RANK", 0);
+        LocalSize = EnvInt("OMPI_COMM_WORLD_LOCAL_SIZE", 1);
+    }
+
+    /// <summary>Loads OpenMPI and joins the job (MPI_Init_thread).</summary>
+    public static MpiGradientReducer Start(int bucketFloats = DefaultBucketFloats)
+    {
+        Mpi.Load();
+        var (rank, size) = Mpi.Init();
+        return new MpiGradientReducer(rank, size, bucketFloats);
+    }
+
+    private static int EnvInt(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out int v) ? v : fallback;
+
+    public int Rank { get; }
+    public int Size { get; }
+    public int LocalRank { get; }
+    public int LocalSize { get; }
+    public int BucketFloats { get; }
+    /// <summary>The buckets' sizes in floats, in launch order (after the first step).</summary>
+    public IReadOnlyList<int> BucketSizes => _buckets.Select(b => b.Host.Length).ToList();
+
+    public double LossWeight(int count) => count;
+
+    public void BeginStep(INetwork network, int count, bool stop)
+    {
+        if (_buckets.Length == 0) Plan(network);
+        _reported.Clear();
+        _nextLaunch = 0;
+        _count = count;
+        foreach (var b in _buckets) { b.Pending = b.Parameters.Length; b.Done = false; }
+        var header = _buckets[0].Host.AsSpan(0, 2);
+        header[0] = count;
+        header[1] = stop ? 1 : 0;
+    }
+
+    // buckets over the trainable parameters in backward order; the first one starts with the count and the stop flag
+    private void Plan(INetwork network)
+    {
+        var order = network.Parameters.Where(p => p.Trainable).Reverse().ToList();
+        var buckets = new List<Bucket>();
+        _where = [];
+        var members = new List<Parameter>();
+        int length = 2;
+        void Close()
+        {
+            buckets.Add(new Bucket(members.ToArray(), length));
+            members.Clear();
+            length = 0;
+        }
+        foreach (var p in order)
+        {
+            if (members.Count > 0 && length + p.Data.Length > BucketFloats) Close();
+            _where[p] = (buckets.Count, length);
+            members.Add(p);
+            length += p.Data.Length;
+        }
+        Close();
+        _buckets = buckets.ToArray();
+    }
+
+    public void GradientsReady(IReadOnlyList<Parameter> parameters)
+    {
+        // each caller copies its own device's gradients into disjoint parts of the buffers, then books them
+        foreach (var p in parameters)
+            if (p.Trainable) Stage(p, zero: false);
+        lock (_gate)
+        {
+            foreach (var p in parameters)
+                if (p.Trainable && _reported.Add(p)) _buckets[_where[p].Bucket].Pending--;
+            LaunchReady();
+            Progress();
+        }
+    }
+
+    private void Stage(Parameter p, bool zero)
+    {
+        var (bucket, offset) = _where[p];
+        var dst = _buckets[bucket].Host.AsSpan(offset, p.Data.Length);
+        if (zero) dst.Clear();
+        else p.Grad!.Accelerator.CopyToHost(p.Grad, dst);
+    }
+
+    private void LaunchReady()
+    {
+        while (_nextLaunch < _buckets.Length && _buckets[_nextLaunch].Pending == 0)
+        {
+            var b = _buckets[_nextLaunch++];
+            fixed (float* host = b.Host) b.Request = Mpi.IallreduceSum(host, b.Host.Length);
+        }
+    }
+
+    private void Progress()
+    {
+        for (int i = 0; i < _nextLaunch; i++)
+            if (!_buckets[i].Done) _buckets[i].Done = Mpi.Test(ref _buckets[i].Request);
+    }
+
+    public (int Count, bool Stop) FinishStep()
+    {
+        lock (_gate)
+        {
+            // parameters backward never reported (this rank had no images): zeros, or what backward left
+            foreach (var b in _buckets)
+                foreach (var p in b.Parameters)
+                    if (_reported.Add(p)) { Stage(p, zero: _count == 0); b.Pending--; }
+            LaunchReady();
+            long t0 = Stopwatch.GetTimestamp();
+            foreach (var b in _buckets)
+                if (!b.Done) { Mpi.Wait(ref b.Request); b.Done = true; }
+            _waitTicks += Stopwatch.GetTimestamp() - t0;
+        }
+        var header = _buckets[0].Host.AsSpan(0, 2);
+        int count = (int)header[0];
+        bool stop = header[1] > 0;
+        if (count == 0) return (0, stop);
+        float scale = 1f / count;
+        foreach (var b in _buckets)
+        {
+            TensorPrimitives.Multiply(b.Host, scale, b.Host);
+            foreach (var p in b.Parameters)
+            {
+                var (_, offset) = _where[p];
+                p.Grad!.Accelerator.CopyFromHost(b.Host.AsSpan(offset, p.Data.Length), p.Grad);
+            }
+        }
+        return (count, stop);
+    }
+
+    public void Sum(Span<double> values)
+    {
+        lock (_gate) Mpi.AllreduceSum(values);
+    }
+
+    public TimeSpan TakeWaitTime()
+    {
+        var t = Stopwatch.GetElapsedTime(0, _waitTicks);
+        _waitTicks = 0;
+        return t;
+    }
+
+    /// <summary>Ends the whole job with <paramref name="code"/> (every rank, through mpirun).</summary>
+    public static void Abort(int code) => Mpi.Abort(code);
+
+    /// <summary>MPI_Finalize: the job ended well on this rank.</summary>
+    public void Dispose() => Mpi.Shutdown();
+}
