@@ -17,6 +17,22 @@ public static class DataParallel
     /// </summary>
     public static IGradientReducer? Current { get; private set; }
 
+    /// <summary>
+    /// For tests of a failing job: "RANK:STEP" makes rank RANK throw at its training step STEP of the first epoch
+    /// (while the other ranks wait for that step's gradients).
+    /// </summary>
+    public const string FailVariable = "GPUNET_FAIL_RANK";
+
+    /// <summary>Throws the failure <see cref="FailVariable"/> asks for, at that rank and step.</summary>
+    public static void InjectedFailure(IGradientReducer r, int epoch, int step)
+    {
+        if (Environment.GetEnvironmentVariable(FailVariable) is not { } spec) return;
+        var parts = spec.Split(':');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int rank) && int.TryParse(parts[1], out int at) &&
+            rank == r.Rank && at == step && epoch == 1)
+            throw new InvalidOperationException($"injected failure at step {step} ({FailVariable}={spec})");
+    }
+
     /// <summary>Whether this process was started by mpirun.</summary>
     public static bool UnderMpirun => Environment.GetEnvironmentVariable(WorldSizeVariable) is not null;
 
