@@ -160,7 +160,7 @@ internal static class TrainCommand
         try
         {
             if (File.Exists(last))
-                return $"stopped; {last} holds epoch {Checkpoint.Read(last).Get("epoch")} of {o.Epochs} " +
+                return $"stopped; {last} holds epoch {RunState.Of(Checkpoint.Read(last)).Epoch} of {o.Epochs} " +
                        $"(continue with `gpunet train --resume {o.Out}`)";
         }
         catch (Exception e) when (e is CheckpointException or IOException) { }

@@ -80,7 +80,7 @@ public static class FilterGrid
         }
         string model = file.Metadata.TryGetValue("model", out var m) ? m : "?";
         int towers = model.StartsWith("alexnet", StringComparison.Ordinal) ? 2 : 1;
-        string epoch = file.Metadata.TryGetValue("epoch", out var e) ? $", epoch {e}" : "";
+        string epoch = RunState.EpochOf(file) is int e ? $", epoch {e}" : "";
         return Create(w.Data, w.Shape, towers, $"conv1 kernels of {model}{epoch} ({Path.GetFileName(file.Path)})");
     }
 

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using GpuNet.Charts;
-using GpuNet.Data;
 using GpuNet.Losses;
 using GpuNet.Models;
 using GpuNet.Optim;
@@ -67,7 +63,7 @@ public sealed class Trainer
     }
 
     /// <summary>Where a diverged network went non-finite: its first parameter (in layer order) holding a NaN or ∞.</summary>
-    private static string DivergedWhere(INetwork model)
+    internal static string DivergedWhere(INetwork model)
     {
         foreach (var p in model.Parameters)
         {
@@ -87,194 +83,20 @@ public sealed class Trainer
         _ => throw new ArgumentException($"--conv-algorithm '{name}' is unknown; use auto, direct, im2col or measure"),
     };
 
+    /// <summary>
+    /// The whole job: <see cref="TrainingRun.Open"/>, then an epoch trained and saved at a time until --epochs, then
+    /// the best checkpoint on the test split.
+    /// </summary>
     public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false, CancellationToken ct = default)
     {
-        o.Validate();
-        string modelName = ModelZoo.Canonical(o.Model);
-        var scheme = Initializer.Parse(o.Init);
-        var schedule = LearningRateSchedule.Parse(o.Schedule);
-        var lossKind = ParseLoss(o.Loss);
-        // created before any loading, so a bad optimizer name fails at once; its state is allocated on first use
-        using var optimizer = Optimizer.Create(o.Optimizer, o.LearningRate, o.WeightDecay, o.L1, o.Momentum);
-        string runDir = o.Out;
-        if (!resume)
+        using var run = TrainingRun.Open(o, obs, resume);
+        while (run.Epoch < o.Epochs)
         {
-            RunFolder.CheckNew(runDir, o.Overwrite);
-            Directory.CreateDirectory(runDir);
+            var (metrics, best) = run.TrainEpoch(ct);
+            run.SaveEpoch(best);
+            obs.EpochCompleted(metrics, best);
         }
-        CheckpointFile? resumeFrom = resume ? Checkpoint.Read(Path.Combine(runDir, LastCheckpoint)) : null;
-        RunFolder.RemoveStaleTemps(runDir, obs);
-
-        // ---- devices, data
-        using var net = new NetworkBuilder(modelName, o.Device, o.Devices, obs, ParseConvAlgorithm(o.ConvAlgorithm));
-        var data = TrainingData.Open(o, obs);
-        var classes = data.Classes;
-        if (resumeFrom is not null && resumeFrom.GetJson<string[]>("classes") is { } saved && !saved.SequenceEqual(classes))
-            throw new CheckpointException($"{resumeFrom.Path}: the run was trained on classes {string.Join(", ", saved)}, {o.Data} has {string.Join(", ", classes)}");
-        net.Build(classes.Length);
-        var model = net.Network;
-
-        // ---- transforms and normalisation (training statistics, kept in the checkpoint)
-        var (trainSpec, evalSpec) = o.TransformSpecs();
-        var trainSteps = Transform.ParseSteps(trainSpec);
-        var evalSteps = Transform.ParseSteps(evalSpec);
-        if (evalSteps.Any(st => st.IsRandom)) throw new ArgumentException($"--eval-transform '{evalSpec}' has random steps; evaluation must be deterministic");
-        float[] mean, std;
-        ColorPca? lighting = null;
-        if (resumeFrom is null)
-        {
-            var sample = data.Cached ? data.Train.Readable().Select(i => data.Train.Get(i)!) : data.Sample(1000);
-            (mean, std) = ChannelStatistics.Of(sample, model.InputShape[0]);
-            if (trainSteps.Any(st => st is PcaColor) && model.InputShape[0] == 3) lighting = ColorPca.Fit(data.Sample(500));
-        }
-        else
-        {
-            (mean, std) = (resumeFrom.GetJson<float[]>("mean"), resumeFrom.GetJson<float[]>("std"));
-            if (resumeFrom.Metadata.ContainsKey("color_pca")) lighting = resumeFrom.GetJson<ColorPca>("color_pca");
-        }
-        var trainTf = new Transform(trainSteps, model.InputShape, mean, std, lighting);
-        var evalTf = new Transform(evalSteps, model.InputShape, mean, std);
-        var testTf = o.TenCrop ? new Transform(Transform.ParseSteps(ModelZoo.TenCropOf(evalSpec)), model.InputShape, mean, std) : evalTf;
-        if (o.TenCrop && !testTf.Steps.Any(st => st is TenCrop))
-            throw new ArgumentException($"--ten-crop needs a center-crop step in the evaluation transform, and '{evalSpec}' has none");
-        var trainLoader = new BatchLoader(data.Train, trainTf, o.Batch, o.Workers, o.Prefetch, o.Seed);
-        var valLoader = new BatchLoader(data.Validation, evalTf, o.Batch, o.Workers, o.Prefetch, o.Seed);
-        obs.Message($"data: {data.Splits.Layout}; {data.Train.Count} training, {data.Validation.Count} validation, {data.Test?.Count ?? 0} test images, {classes.Length} classes");
-        obs.Message($"transforms: train [{(trainSpec == "" ? "as is" : trainSpec)}], eval [{(evalSpec == "" ? "as is" : evalSpec)}]{(o.TenCrop ? ", test with ten crops" : "")}; " +
-            $"{trainLoader.Workers} loader threads, {o.Prefetch} batches ahead");
-        // the new run has its data and model: only now are an old run's files removed (--overwrite)
-        if (resumeFrom is null) RunFolder.ClearOldRun(runDir);
-        int skippedReported = 0;
-        void ReportSkipped()
-        {
-            int before = skippedReported;
-            if (data.WriteSkipped(runDir) is int count && count > before)
-            {
-                obs.Warning($"skipped {count} unreadable image{(count == 1 ? "" : "s")} (listed in " +
-                    $"{Path.Combine(runDir, SkippedFile)}); first: {data.Bad.Messages[0]}");
-                skippedReported = count;
-            }
-        }
-        ReportSkipped();
-
-        var rng = new Rng(o.Seed);
-        using var loss = new Loss(model.OutputDevice, lossKind);
-        var history = new List<EpochMetrics>();
-        int startEpoch = 0, bestEpoch = 0;
-        double bestVal = double.NegativeInfinity;
-        if (resumeFrom is null)
-        {
-            net.Initialize(scheme, rng);
-        }
-        else
-        {
-            Checkpoint.LoadNetwork(model, resumeFrom, optimizer);
-            rng.State = resumeFrom.GetJson<ulong[]>("rng");
-            optimizer.StepCount = int.Parse(resumeFrom.Get("optimizer_step"));
-            optimizer.LearningRate = float.Parse(resumeFrom.Get("learning_rate"), System.Globalization.CultureInfo.InvariantCulture);
-            startEpoch = int.Parse(resumeFrom.Get("epoch"));
-            model.Step = long.Parse(resumeFrom.Get("step"));
-            bestVal = double.Parse(resumeFrom.Get("best_val_accuracy"), System.Globalization.CultureInfo.InvariantCulture);
-            bestEpoch = int.Parse(resumeFrom.Get("best_epoch"));
-            schedule.Best = double.Parse(resumeFrom.Get("schedule_best"), System.Globalization.CultureInfo.InvariantCulture);
-            schedule.Stale = int.Parse(resumeFrom.Get("schedule_stale"));
-            history.AddRange(Metrics.ReadCsv(Path.Combine(runDir, MetricsFile)).Where(m => m.Epoch <= startEpoch));
-            obs.Message($"resuming {runDir} after epoch {startEpoch} of {o.Epochs}");
-        }
-        obs.Message($"model: {modelName}, {model.ParameterCount:N0} parameters; optimizer {o.Optimizer} lr {optimizer.LearningRate:G3}, batch {o.Batch}, schedule {schedule}");
-
-        Dictionary<string, string> Meta(int epoch)
-        {
-            var meta = new Dictionary<string, string>
-            {
-                ["model"] = modelName,
-                ["classes"] = JsonSerializer.Serialize(classes),
-                ["input_shape"] = JsonSerializer.Serialize(model.InputShape),
-                ["mean"] = JsonSerializer.Serialize(mean),
-                ["std"] = JsonSerializer.Serialize(std),
-                ["eval_transform"] = evalSpec,
-                ["options"] = JsonSerializer.Serialize(o),
-                ["epoch"] = epoch.ToString(),
-                ["step"] = model.Step.ToString(),
-                ["rng"] = JsonSerializer.Serialize(rng.State),
-                ["optimizer"] = optimizer.Name,
-                ["optimizer_step"] = optimizer.StepCount.ToString(),
-                ["learning_rate"] = optimizer.LearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                ["best_val_accuracy"] = bestVal.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                ["best_epoch"] = bestEpoch.ToString(),
-                ["schedule_best"] = schedule.Best.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-                ["schedule_stale"] = schedule.Stale.ToString(),
-            };
-            if (lighting is not null) meta["color_pca"] = JsonSerializer.Serialize(lighting);
-            if (net.ConvChoices.Count > 0) meta["conv_choices"] = JsonSerializer.Serialize(net.ConvChoices);
-            return meta;
-        }
-
-        // ---- epochs
-        using var stats = model.OutputDevice.Allocate(2);   // Σ loss·n and correct count, accumulated on the device
-        var statsHost = new float[2];
-        for (int epoch = startEpoch + 1; epoch <= o.Epochs; epoch++)
-        {
-            // a fresh permutation of the readable images: the order depends on the RNG state alone, so a resumed run matches
-            var order = data.Train.Readable();
-            rng.Shuffle(order);
-            int batches = (order.Length + o.Batch - 1) / o.Batch;
-            obs.EpochStarted(epoch, o.Epochs, batches);
-            var clock = Stopwatch.StartNew();
-            double lossSum = 0, lastRead = 0; long correct = 0, seen = 0;
-            int b = 0, readAt = 0;
-            model.OutputDevice.Fill(stats, 0f);
-            // the only read-back of training: the running sums, once per progress update (and at the epoch's end)
-            void ReadStats()
-            {
-                model.OutputDevice.CopyToHost(stats, statsHost);
-                if (!float.IsFinite(statsHost[0]))
-                    throw new DivergenceException($"training diverged at epoch {epoch}, between batches {readAt + 1} and {b}: " +
-                        $"the loss is {statsHost[0]}; {DivergedWhere(model)}; lower --lr (now {optimizer.LearningRate:G3})");
-                (lossSum, correct, readAt, lastRead) = (statsHost[0], (long)statsHost[1], b, clock.Elapsed.TotalSeconds);
-                obs.BatchCompleted(epoch, b, batches, lossSum / seen, seen / clock.Elapsed.TotalSeconds);
-            }
-            foreach (var bt in trainLoader.Run(order, epoch, ct: ct))
-            {
-                int n = bt.Count;
-                b++;
-                Step(model, loss, optimizer, bt.Input.AsSpan(0, n * trainTf.SampleSize), bt.Labels.AsSpan(0, n), stats);
-                seen += n;
-                if (clock.Elapsed.TotalSeconds - lastRead >= ProgressSeconds) ReadStats();
-            }
-            if (seen > 0 && readAt != b) ReadStats();
-            double seconds = clock.Elapsed.TotalSeconds, waited = trainLoader.Waited.TotalSeconds;
-            if (seen == 0) throw new DataException($"{data.Train.Files.Directory}: no training image could be read (first: {data.Bad.Messages.FirstOrDefault()})");
-            var val = data.Validation.Count > 0 ? Evaluator.Evaluate(model, valLoader, data.Validation.Readable(), loss) : null;
-            ReportSkipped();
-            double valAcc = val?.Accuracy ?? correct / (double)seen;
-            bool best = valAcc > bestVal;
-            var m = new EpochMetrics(epoch, lossSum / seen, correct / (double)seen, val?.Loss ?? double.NaN, val?.Accuracy ?? double.NaN,
-                optimizer.LearningRate, seconds, seen / seconds, waited);
-            history.Add(m);
-            if (best) { bestVal = valAcc; bestEpoch = epoch; }
-            optimizer.LearningRate = schedule.Next(optimizer.LearningRate, epoch, valAcc);
-            Metrics.WriteCsv(Path.Combine(runDir, MetricsFile), history);
-            TrainingCurves.Write(runDir, CurvesChart, history, TrainingCurves.Title(modelName, o.Data));
-            Checkpoint.Save(Path.Combine(runDir, LastCheckpoint), Meta(epoch), Checkpoint.NetworkTensors(model, optimizer));
-            // a copy through a temporary file: a kill or a full disk during it keeps the previous best.ckpt
-            if (best)
-                AtomicFile.Copy(Path.Combine(runDir, LastCheckpoint), Path.Combine(runDir, BestCheckpoint),
-                    "checkpoint");
-            obs.EpochCompleted(m, best);
-        }
-
-        // ---- test the best checkpoint
-        EvaluationResult? testResult = null;
-        if (data.Test is not null && File.Exists(Path.Combine(runDir, BestCheckpoint)))
-        {
-            Checkpoint.LoadNetwork(model, Checkpoint.Read(Path.Combine(runDir, BestCheckpoint)));
-            var testLoader = new BatchLoader(data.Test, testTf, o.Batch, o.Workers, o.Prefetch, o.Seed);
-            testResult = Evaluator.Evaluate(model, testLoader, data.Test.Readable(), loss, o.TenCrop ? TenCrop.Views : 1);
-            ReportSkipped();
-        }
-        long rss = Process.GetCurrentProcess().PeakWorkingSet64;
-        return new TrainResult(runDir, bestVal, bestEpoch, testResult, model.Devices.Select(d => d.PeakBytes).ToArray(), rss, history, data.Bad.Count);
+        return run.Result(run.Test());
     }
 }
 

@@ -42,6 +42,6 @@ public sealed class RunFolderCliTests : IDisposable
         Assert.DoesNotContain("   at ", err);
         Assert.DoesNotContain("Exception", err);
         Assert.Empty(Directory.GetFiles(run, "*.tmp-*"));
-        Assert.Equal("1", Checkpoint.Read(Path.Combine(run, "last.ckpt")).Get("epoch"));
+        Assert.Equal(1, RunState.Of(Checkpoint.Read(Path.Combine(run, "last.ckpt"))).Epoch);
     }
 }

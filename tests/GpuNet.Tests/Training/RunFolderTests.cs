@@ -67,7 +67,7 @@ public sealed class RunFolderTests : IDisposable
             ["best.ckpt", "curves.png", "curves.svg", "last.ckpt", "metrics.csv", "notes.txt"],
             Directory.GetFiles(o.Out).Select(Path.GetFileName).Order());
         Assert.Equal("old", File.ReadAllText(Path.Combine(o.Out, "notes.txt")));
-        Assert.Equal("1", Checkpoint.Read(Path.Combine(o.Out, "best.ckpt")).Get("epoch"));
+        Assert.Equal(1, RunState.Of(Checkpoint.Read(Path.Combine(o.Out, "best.ckpt"))).Epoch);
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class RunFolderTests : IDisposable
         }
         finally { AtomicFile.BeforeRename = null; }
         Assert.Equal(before, File.ReadAllBytes(path));
-        Assert.Equal("1", Checkpoint.Read(path).Get("epoch"));
+        Assert.Equal(1, RunState.Of(Checkpoint.Read(path)).Epoch);
         Assert.Empty(Directory.GetFiles(o.Out, "*.tmp-*"));
     }
 }

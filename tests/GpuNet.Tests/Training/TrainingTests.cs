@@ -34,6 +34,18 @@ public sealed class TrainingTests : IDisposable
         var b = Checkpoint.Read(Path.Combine(resumed.RunDirectory, "last.ckpt"));
         foreach (var (name, t) in a.Tensors) Assert.Equal(t.Data, b.Tensors[name].Data);
         Assert.Equal(full.Test.Accuracy, resumed.Test!.Accuracy);
+
+        // the run's progress is one "state" entry; a checkpoint of the older layout (a key a field) resumes the same
+        string legacy = Path.Combine(_dir, "legacy");
+        Trainer.Run(Options("legacy", 1), NullObserver.Instance);
+        var state = RunState.Of(Checkpoint.Read(Path.Combine(legacy, "last.ckpt")));
+        Assert.Equal(1, state.Epoch);
+        Assert.Equal(1, state.BestEpoch);
+        Assert.Equal(2 * state.Step, RunState.Of(a).Step);
+        RunStateTests.WriteLegacy(Path.Combine(legacy, "last.ckpt"));
+        var old = Trainer.Run(Trainer.ResumeOptions(legacy) with { Epochs = 2 }, NullObserver.Instance, resume: true);
+        var c = Checkpoint.Read(Path.Combine(old.RunDirectory, "last.ckpt"));
+        foreach (var (name, t) in a.Tensors) Assert.Equal(t.Data, c.Tensors[name].Data);
     }
 
     [Fact]
