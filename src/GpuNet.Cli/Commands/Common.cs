@@ -32,32 +32,41 @@ internal static class Common
     /// <summary>
     /// Runs a command body; bad input becomes one red line on stderr naming what is wrong, and exit code 1 (2 for usage).
     /// An <see cref="IOException"/> (a file that cannot be read or saved, a full disk) is one such line too.
+    /// A rank of an mpirun job that fails says so with its rank, then ends the whole job (MPI_Abort): the other ranks
+    /// would otherwise wait for it forever.
     /// </summary>
     public static void SetGuardedAction(this Command command, Func<ParseResult, int> body) =>
         command.SetAction((ParseResult r) =>
         {
-            try { return body(r); }
-            catch (Exception e) when (e is DataException or CheckpointException or ArgumentException
-                or GpuNet.Runtime.AcceleratorException or IOException or UnauthorizedAccessException
-                or DivergenceException or GpuNet.Charts.ChartException)
-            {
-                Error(e.Message);
-                Trace(r, e);
-                return e is ArgumentException ? 2 : 1;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // a fault nobody named: still one line, with what it was; the trace on request
-                Error($"{e.Message} (an unexpected {e.GetType().Name}; --verbose or GPUNET_DEBUG=1 shows where)");
-                Trace(r, e);
-                return 1;
-            }
-            catch (OperationCanceledException)
-            {
-                Error("stopped");
-                return 130;
-            }
+            int code = Guarded(r, body);
+            if (code != 0) GpuNet.Distributed.DataParallel.Abort(code);
+            return code;
         });
+
+    private static int Guarded(ParseResult r, Func<ParseResult, int> body)
+    {
+        try { return body(r); }
+        catch (Exception e) when (e is DataException or CheckpointException or ArgumentException
+            or GpuNet.Runtime.AcceleratorException or IOException or UnauthorizedAccessException
+            or DivergenceException or GpuNet.Charts.ChartException or GpuNet.Distributed.MpiException)
+        {
+            Error(e.Message);
+            Trace(r, e);
+            return e is ArgumentException ? 2 : 1;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // a fault nobody named: still one line, with what it was; the trace on request
+            Error($"{e.Message} (an unexpected {e.GetType().Name}; --verbose or GPUNET_DEBUG=1 shows where)");
+            Trace(r, e);
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            Error("stopped");
+            return 130;
+        }
+    }
 
     /// <summary>
     /// Creates the folder <paramref name="outDir"/> by letting <paramref name="write"/> fill a temporary sibling that is
@@ -75,7 +84,11 @@ internal static class Common
         Directory.Move(tmp, outDir);
     }
 
-    public static void Error(string message) => Console.Error.WriteLine($"error: {message}");
+    /// <summary>One error line; a rank of a multi-process job names itself ("error: rank 1: ...").</summary>
+    public static void Error(string message) =>
+        Console.Error.WriteLine(GpuNet.Distributed.DataParallel.Current is { Size: > 1 } job
+            ? $"error: rank {job.Rank}: {message}"
+            : $"error: {message}");
 
     /// <summary>Every command's --verbose: an error also prints the .NET stack trace (as GPUNET_DEBUG=1 does).</summary>
     public static readonly Option<bool> Verbose = new("--verbose")

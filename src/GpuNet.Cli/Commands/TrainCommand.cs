@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GpuNet.Distributed;
 using GpuNet.Models;
 using GpuNet.Optim;
 using GpuNet.Training;
@@ -70,6 +71,9 @@ internal static class TrainCommand
         };
         cmd.SetGuardedAction(r =>
         {
+            // under mpirun: this process is one rank of a data-parallel job (rank 0 prints and writes the run)
+            var ranks = DataParallel.Start();
+            bool speaks = ranks.Rank == 0;
             TrainOptions o;
             string? resumeDir = r.GetValue(resume);
             if (resumeDir is not null)
@@ -94,7 +98,7 @@ internal static class TrainCommand
                 if (Given(prefetch)) { o = o with { Prefetch = r.GetValue(prefetch) }; applied.Add($"--prefetch {o.Prefetch}"); }
                 if (Given(cache)) { o = o with { Cache = r.GetValue(cache)! }; applied.Add($"--cache {o.Cache}"); }
                 if (Given(cacheMiB)) { o = o with { CacheMiB = r.GetValue(cacheMiB) }; applied.Add($"--cache-mib {o.CacheMiB}"); }
-                if (applied.Count > 0) AnsiConsole.MarkupLine(Markup.Escape($"resume: applying {string.Join(", ", applied)}"));
+                if (applied.Count > 0 && speaks) AnsiConsole.MarkupLine(Markup.Escape($"resume: applying {string.Join(", ", applied)}"));
                 if (!Directory.Exists(o.Data))
                     throw new GpuNet.Data.DataException($"{o.Data}: the data folder of {resumeDir} is not there; give --data DIR to " +
                                             "resume on the same images elsewhere");
@@ -127,16 +131,23 @@ internal static class TrainCommand
             TrainResult? result = null;
             try
             {
-                AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
-                    .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(),
-                        new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                    .Start(ctx => result = Trainer.Run(o, new SpectreObserver(ctx), resumeDir is not null, cts.Token));
+                if (speaks)
+                    AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
+                        .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(),
+                            new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                        .Start(ctx => result = Trainer.Run(o, new SpectreObserver(ctx), resumeDir is not null, cts.Token,
+                            ranks));
+                else
+                    result = Trainer.Run(o, NullObserver.Instance, resumeDir is not null, cts.Token, ranks);
             }
             catch (OperationCanceledException)
             {
-                Common.Error(Stopped(o));
+                if (speaks) Common.Error(Stopped(o));
                 return 130;
             }
+            // every rank finished: leave the job together (never after a failure, which ends it with MPI_Abort)
+            ranks.Dispose();
+            if (!speaks) return 0;
             var res = result!;
             if (res.History.Count > 0)
                 AnsiConsole.MarkupLine($"best validation accuracy {Common.Percent(res.BestValidationAccuracy)} (epoch {res.BestEpoch})");

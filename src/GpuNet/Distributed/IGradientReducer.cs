@@ -46,10 +46,16 @@ public interface IGradientReducer : IDisposable
     /// <summary>Sums <paramref name="values"/> over every rank, in place (blocking; every rank calls it alike).</summary>
     void Sum(Span<double> values);
 
-    /// <summary>Time spent waiting for gradient reductions in <see cref="FinishStep"/> since the last read; resets it.
-    /// </summary>
-    TimeSpan TakeWaitTime();
+    /// <summary>Where the reductions' time went since the last call (which resets it).</summary>
+    ReductionTimes TakeTimes();
 }
+
+/// <summary>
+/// The time data parallelism added over <see cref="Steps"/> steps: <see cref="Total"/> spent in the reducer's calls
+/// (copying gradients to and from the host, starting and driving the reductions, waiting), of which
+/// <see cref="Waiting"/> waiting in <see cref="IGradientReducer.FinishStep"/> for reductions backward did not hide.
+/// </summary>
+public readonly record struct ReductionTimes(TimeSpan Total, TimeSpan Waiting, int Steps);
 
 /// <summary>One process alone: gradients stay as backward left them.</summary>
 public sealed class SingleProcessReducer : IGradientReducer
@@ -66,6 +72,6 @@ public sealed class SingleProcessReducer : IGradientReducer
     public void GradientsReady(IReadOnlyList<Parameter> parameters) { }
     public (int Count, bool Stop) FinishStep() => (_count, _stop);
     public void Sum(Span<double> values) { }
-    public TimeSpan TakeWaitTime() => TimeSpan.Zero;
+    public ReductionTimes TakeTimes() => default;
     public void Dispose() { }
 }

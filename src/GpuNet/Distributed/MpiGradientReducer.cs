@@ -26,7 +26,8 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     private Dictionary<Parameter, (int Bucket, int Offset)> _where = [];
     private readonly HashSet<Parameter> _reported = [];
     private int _nextLaunch, _count;
-    private long _waitTicks;
+    private long _waitTicks, _busyTicks;
+    private int _steps;
 
     private sealed class Bucket(Parameter[] parameters, int length)
     {
@@ -104,6 +105,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
 
     public void GradientsReady(IReadOnlyList<Parameter> parameters)
     {
+        long t0 = Stopwatch.GetTimestamp();
         // each caller copies its own device's gradients into disjoint parts of the buffers, then books them
         foreach (var p in parameters)
             if (p.Trainable) Stage(p, zero: false);
@@ -113,6 +115,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
                 if (p.Trainable && _reported.Add(p)) _buckets[_where[p].Bucket].Pending--;
             LaunchReady();
             Progress();
+            _busyTicks += Stopwatch.GetTimestamp() - t0;
         }
     }
 
@@ -141,6 +144,8 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
 
     public (int Count, bool Stop) FinishStep()
     {
+        long start = Stopwatch.GetTimestamp();
+        _steps++;
         lock (_gate)
         {
             // parameters backward never reported (this rank had no images): zeros, or what backward left
@@ -156,17 +161,20 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         var header = _buckets[0].Host.AsSpan(0, 2);
         int count = (int)header[0];
         bool stop = header[1] > 0;
-        if (count == 0) return (0, stop);
-        float scale = 1f / count;
-        foreach (var b in _buckets)
+        if (count > 0)
         {
-            TensorPrimitives.Multiply(b.Host, scale, b.Host);
-            foreach (var p in b.Parameters)
+            float scale = 1f / count;
+            foreach (var b in _buckets)
             {
-                var (_, offset) = _where[p];
-                p.Grad!.Accelerator.CopyFromHost(b.Host.AsSpan(offset, p.Data.Length), p.Grad);
+                TensorPrimitives.Multiply(b.Host, scale, b.Host);
+                foreach (var p in b.Parameters)
+                {
+                    var (_, offset) = _where[p];
+                    p.Grad!.Accelerator.CopyFromHost(b.Host.AsSpan(offset, p.Data.Length), p.Grad);
+                }
             }
         }
+        lock (_gate) _busyTicks += Stopwatch.GetTimestamp() - start;
         return (count, stop);
     }
 
@@ -175,11 +183,15 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         lock (_gate) Mpi.AllreduceSum(values);
     }
 
-    public TimeSpan TakeWaitTime()
+    public ReductionTimes TakeTimes()
     {
-        var t = Stopwatch.GetElapsedTime(0, _waitTicks);
-        _waitTicks = 0;
-        return t;
+        lock (_gate)
+        {
+            var t = new ReductionTimes(Stopwatch.GetElapsedTime(0, _busyTicks), Stopwatch.GetElapsedTime(0, _waitTicks),
+                _steps);
+            (_busyTicks, _waitTicks, _steps) = (0, 0, 0);
+            return t;
+        }
     }
 
     /// <summary>Ends the whole job with <paramref name="code"/> (every rank, through mpirun).</summary>

@@ -1,3 +1,4 @@
+using GpuNet.Distributed;
 using GpuNet.Losses;
 using GpuNet.Models;
 using GpuNet.Optim;
@@ -62,6 +63,30 @@ public sealed class Trainer
         optimizer.Step(model.Parameters);
     }
 
+    /// <summary>
+    /// One data-parallel step of rank <paramref name="ranks"/>.Rank on its part of a global batch (possibly empty):
+    /// forward and loss on its images, backward with the gradients reduced over the ranks as they become ready, then
+    /// the update every rank applies alike (none when the whole global batch was empty). <paramref name="stop"/> asks
+    /// every rank to stop after this step; returns the global batch's count and whether any rank asked.
+    /// </summary>
+    public static (int Count, bool Stop) Step(INetwork model, Loss loss, Optimizer optimizer,
+        ReadOnlySpan<float> input, ReadOnlySpan<int> labels, Tensor stats, IGradientReducer ranks, bool stop)
+    {
+        model.Step++;
+        int n = labels.Length;
+        ranks.BeginStep(model, n, stop);
+        if (n > 0)
+        {
+            var z = model.Forward(input, n, training: true);
+            loss.Compute(z, labels);
+            loss.Accumulate(stats);
+            model.Backward(loss.Backward(ranks.LossWeight(n)), ranks.GradientsReady);
+        }
+        var (count, anyStop) = ranks.FinishStep();
+        if (count > 0) optimizer.Step(model.Parameters);
+        return (count, anyStop);
+    }
+
     /// <summary>Where a diverged network went non-finite: its first parameter (in layer order) holding a NaN or ∞.</summary>
     internal static string DivergedWhere(INetwork model)
     {
@@ -87,9 +112,14 @@ public sealed class Trainer
     /// The whole job: <see cref="TrainingRun.Open"/>, then an epoch trained and saved at a time until --epochs, then
     /// the best checkpoint on the test split.
     /// </summary>
-    public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false, CancellationToken ct = default)
+    /// <remarks>
+    /// With <paramref name="ranks"/> of several processes (mpirun) every rank calls this alike: each trains on its part
+    /// of every batch, and rank 0 alone writes the run folder (see <see cref="TrainingRun"/>).
+    /// </remarks>
+    public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false, CancellationToken ct = default,
+        IGradientReducer? ranks = null)
     {
-        using var run = TrainingRun.Open(o, obs, resume);
+        using var run = TrainingRun.Open(o, obs, resume, ranks);
         while (run.Epoch < o.Epochs)
         {
             var (metrics, best) = run.TrainEpoch(ct);

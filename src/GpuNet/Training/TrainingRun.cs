@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using GpuNet.Charts;
 using GpuNet.Data;
+using GpuNet.Distributed;
 using GpuNet.Losses;
 using GpuNet.Models;
 using GpuNet.Optim;
@@ -14,10 +15,24 @@ namespace GpuNet.Training;
 /// last.ckpt), <see cref="TrainEpoch"/> and <see cref="SaveEpoch"/> once an epoch, <see cref="Test"/> at the end.
 /// What changes from epoch to epoch is the network, the optimizer and <see cref="State"/>; the rest is fixed at Open.
 /// </summary>
+/// <remarks>
+/// Data parallel (several <see cref="IGradientReducer"/> ranks, under mpirun): every rank opens the same run (same
+/// seed: same weights, same validation split, same order every epoch) on its own devices, trains on its part of each
+/// global batch of --batch images with the gradients reduced over the ranks, so every rank applies the update a single
+/// process would; batch-norm running statistics are averaged over the ranks before each evaluation; validation and
+/// test images are split between the ranks and their counts summed. Rank 0 alone writes the run folder and reports;
+/// the checkpoints are the single-process ones, so any number of ranks (or one process) resumes them.
+/// </remarks>
 public sealed class TrainingRun : IDisposable
 {
     private readonly TrainOptions _o;
     private readonly ITrainingObserver _obs;
+    private readonly IGradientReducer _ranks;
+    /// <summary>Several ranks train this run (mpirun); rank 0 writes its files.</summary>
+    private bool Parallel => _ranks.Size > 1;
+    private bool Writes => _ranks.Rank == 0;
+    /// <summary>The best epoch's weights, kept by every rank of a parallel run for the test (host copies).</summary>
+    private float[][]? _bestWeights;
     private readonly NetworkBuilder _net;
     private readonly TrainingData _data;
     private readonly Optimizer _optimizer;
@@ -61,9 +76,14 @@ public sealed class TrainingRun : IDisposable
     /// builds the model and its transforms, then initialises the weights or, when resuming, restores weights, optimizer,
     /// state and history from last.ckpt and metrics.csv.
     /// </summary>
-    public static TrainingRun Open(TrainOptions o, ITrainingObserver obs, bool resume = false)
+    public static TrainingRun Open(TrainOptions o, ITrainingObserver obs, bool resume = false,
+        IGradientReducer? ranks = null)
     {
         o.Validate();
+        ranks ??= new SingleProcessReducer();
+        if (o.Batch < ranks.Size)
+            throw new ArgumentException($"--batch {o.Batch} is smaller than the {ranks.Size} ranks of this job: each " +
+                "rank takes its part of every batch; give at least one image per rank");
         // parsed before any loading, so a bad name fails at once
         var scheme = Initializer.Parse(o.Init);
         var schedule = LearningRateSchedule.Parse(o.Schedule);
@@ -72,16 +92,19 @@ public sealed class TrainingRun : IDisposable
         NetworkBuilder? net = null;
         try
         {
-            if (!resume)
+            bool writes = ranks.Rank == 0;
+            if (!resume && writes)
             {
                 RunFolder.CheckNew(o.Out, o.Overwrite);
                 Directory.CreateDirectory(o.Out);
             }
+            // every rank of a parallel run reads last.ckpt: the run folder must be where each rank sees it
             var last = resume ? Checkpoint.Read(Path.Combine(o.Out, Trainer.LastCheckpoint)) : null;
-            RunFolder.RemoveStaleTemps(o.Out, obs);
-            net = new NetworkBuilder(o.Model, o.Device, o.Devices, obs, Trainer.ParseConvAlgorithm(o.ConvAlgorithm));
+            if (writes) RunFolder.RemoveStaleTemps(o.Out, obs);
+            var (device, devices) = DataParallel.DevicesFor(ranks, o.Device, o.Devices);
+            net = new NetworkBuilder(o.Model, device, devices, obs, Trainer.ParseConvAlgorithm(o.ConvAlgorithm));
             var data = TrainingData.Open(o, obs);
-            return new TrainingRun(o, obs, net, data, optimizer, schedule, lossKind, scheme, last);
+            return new TrainingRun(o, obs, ranks, net, data, optimizer, schedule, lossKind, scheme, last);
         }
         catch
         {
@@ -91,10 +114,11 @@ public sealed class TrainingRun : IDisposable
         }
     }
 
-    private TrainingRun(TrainOptions o, ITrainingObserver obs, NetworkBuilder net, TrainingData data,
-        Optimizer optimizer, LearningRateSchedule schedule, LossKind lossKind, InitScheme scheme, CheckpointFile? last)
+    private TrainingRun(TrainOptions o, ITrainingObserver obs, IGradientReducer ranks, NetworkBuilder net,
+        TrainingData data, Optimizer optimizer, LearningRateSchedule schedule, LossKind lossKind, InitScheme scheme,
+        CheckpointFile? last)
     {
-        (_o, _obs, _net, _data, _optimizer, _schedule) = (o, obs, net, data, optimizer, schedule);
+        (_o, _obs, _ranks, _net, _data, _optimizer, _schedule) = (o, obs, ranks, net, data, optimizer, schedule);
         ModelName = ModelZoo.Canonical(o.Model);
         var classes = data.Classes;
         if (last is not null && last.GetJson<string[]>("classes") is { } saved && !saved.SequenceEqual(classes))
@@ -123,7 +147,7 @@ public sealed class TrainingRun : IDisposable
         obs.Message($"transforms: train [{(trainSpec == "" ? "as is" : trainSpec)}], eval [{(evalSpec == "" ? "as is" : evalSpec)}]" +
             $"{(o.TenCrop ? ", test with ten crops" : "")}; {_trainLoader.Workers} loader threads, {o.Prefetch} batches ahead");
         // the new run has its data and model: only now are an old run's files removed (--overwrite)
-        if (last is null) RunFolder.ClearOldRun(o.Out);
+        if (last is null && Writes) RunFolder.ClearOldRun(o.Out);
         ReportSkipped();
 
         _description = new Dictionary<string, string>
@@ -146,6 +170,10 @@ public sealed class TrainingRun : IDisposable
         else Restore(last);
         obs.Message($"model: {ModelName}, {Model.ParameterCount:N0} parameters; optimizer {o.Optimizer} " +
             $"lr {optimizer.LearningRate:G3}, batch {o.Batch}, schedule {schedule}");
+        if (Parallel)
+            obs.Message($"data parallel: {ranks.Size} ranks ({ranks.LocalSize} on this machine), each on about " +
+                $"{(o.Batch + ranks.Size - 1) / ranks.Size} images of every batch of {o.Batch}; gradients summed over " +
+                "MPI in buckets during backward");
     }
 
     private (float[] Mean, float[] Std, ColorPca? Lighting) Statistics(IReadOnlyList<ImageStep> trainSteps)
@@ -192,9 +220,11 @@ public sealed class TrainingRun : IDisposable
         _obs.EpochStarted(epoch, _o.Epochs, batches);
         var clock = Stopwatch.StartNew();
         double lossSum = 0, lastRead = 0;
-        long correct = 0, seen = 0;
+        // seen: the global batches' images; mine: this rank's (the same alone), whose loss and correct count it sums
+        long correct = 0, seen = 0, mine = 0;
         int b = 0, readAt = 0;
         device.Fill(_stats, 0f);
+        _ranks.TakeTimes();
         void ReadStats()
         {
             device.CopyToHost(_stats, _statsHost);
@@ -203,24 +233,42 @@ public sealed class TrainingRun : IDisposable
                     $"{b}: the loss is {_statsHost[0]}; {Trainer.DivergedWhere(Model)}; lower --lr (now " +
                     $"{_optimizer.LearningRate:G3})");
             (lossSum, correct, readAt, lastRead) = (_statsHost[0], (long)_statsHost[1], b, clock.Elapsed.TotalSeconds);
-            _obs.BatchCompleted(epoch, b, batches, lossSum / seen, seen / clock.Elapsed.TotalSeconds);
+            _obs.BatchCompleted(epoch, b, batches, lossSum / Math.Max(mine, 1), seen / clock.Elapsed.TotalSeconds);
         }
-        foreach (var bt in _trainLoader.Run(order, epoch, ct: ct))
+        // ranks stop together: a stop request travels with a step's gradients, and every rank ends after that step
+        foreach (var bt in _trainLoader.Run(order, epoch, ct: Parallel ? default : ct,
+                     shard: Parallel ? _ranks.Shard : null))
         {
             int n = bt.Count;
             b++;
-            Trainer.Step(Model, _loss, _optimizer, bt.Input.AsSpan(0, n * _trainTf.SampleSize), bt.Labels.AsSpan(0, n),
-                _stats);
-            seen += n;
+            var input = bt.Input.AsSpan(0, n * _trainTf.SampleSize);
+            if (Parallel)
+            {
+                DataParallel.InjectedFailure(_ranks, epoch, b);
+                var (count, stop) = Trainer.Step(Model, _loss, _optimizer, input, bt.Labels.AsSpan(0, n), _stats, _ranks,
+                    ct.IsCancellationRequested);
+                if (stop) throw new OperationCanceledException("stopped by a rank");
+                seen += count;
+            }
+            else
+            {
+                Trainer.Step(Model, _loss, _optimizer, input, bt.Labels.AsSpan(0, n), _stats);
+                seen += n;
+            }
+            mine += n;
             if (clock.Elapsed.TotalSeconds - lastRead >= Trainer.ProgressSeconds) ReadStats();
         }
-        if (seen > 0 && readAt != b) ReadStats();
+        if (mine > 0 && readAt != b) ReadStats();
+        if (Parallel) (lossSum, correct) = SumOverRanks(lossSum, correct, epoch);
         double seconds = clock.Elapsed.TotalSeconds, waited = _trainLoader.Waited.TotalSeconds;
         if (seen == 0)
             throw new DataException($"{_data.Train.Files.Directory}: no training image could be read " +
                 $"(first: {_data.Bad.Messages.FirstOrDefault()})");
+        DataParallel.AverageBuffers(_ranks, Model);
         var val = _data.Validation.Count > 0
-            ? Evaluator.Evaluate(Model, _valLoader, _data.Validation.Readable(), _loss) : null;
+            ? DataParallel.Sum(_ranks, Evaluator.Evaluate(Model, _valLoader, _ranks.Shard.Of(_data.Validation.Readable()),
+                _loss))
+            : null;
         ReportSkipped();
         double valAcc = val?.Accuracy ?? correct / (double)seen;
         var m = new EpochMetrics(epoch, lossSum / seen, correct / (double)seen, val?.Loss ?? double.NaN,
@@ -228,6 +276,7 @@ public sealed class TrainingRun : IDisposable
         _history.Add(m);
         bool best = valAcc > BestValidationAccuracy;
         if (best) (BestValidationAccuracy, BestEpoch) = (valAcc, epoch);
+        if (best && Parallel) _bestWeights = Model.Parameters.Select(p => p.Data.ToArray()).ToArray();
         Epoch = epoch;
         _optimizer.LearningRate = _schedule.Next(_optimizer.LearningRate, epoch, valAcc);
         return (m, best);
@@ -239,6 +288,7 @@ public sealed class TrainingRun : IDisposable
     /// </summary>
     public void SaveEpoch(bool best)
     {
+        if (!Writes) return;
         string dir = RunDirectory, last = Path.Combine(dir, Trainer.LastCheckpoint);
         Metrics.WriteCsv(Path.Combine(dir, Trainer.MetricsFile), _history);
         TrainingCurves.Write(dir, Trainer.CurvesChart, _history, TrainingCurves.Title(ModelName, _o.Data));
@@ -252,12 +302,35 @@ public sealed class TrainingRun : IDisposable
     public EvaluationResult? Test()
     {
         string bestFile = Path.Combine(RunDirectory, Trainer.BestCheckpoint);
-        if (_data.Test is null || !File.Exists(bestFile)) return null;
-        Checkpoint.LoadNetwork(Model, Checkpoint.Read(bestFile));
+        if (_data.Test is null) return null;
+        if (Parallel)
+        {
+            // the weights of best.ckpt, which rank 0 wrote, from every rank's own copy (no shared folder needed)
+            if (_bestWeights is null) return null;
+            foreach (var (p, w) in Model.Parameters.Zip(_bestWeights)) p.Data.CopyFrom(w);
+        }
+        else if (File.Exists(bestFile)) Checkpoint.LoadNetwork(Model, Checkpoint.Read(bestFile));
+        else return null;
         var testLoader = new BatchLoader(_data.Test, _testTf, _o.Batch, _o.Workers, _o.Prefetch, _o.Seed);
-        var result = Evaluator.Evaluate(Model, testLoader, _data.Test.Readable(), _loss, _o.TenCrop ? TenCrop.Views : 1);
+        var result = DataParallel.Sum(_ranks, Evaluator.Evaluate(Model, testLoader, _ranks.Shard.Of(_data.Test.Readable()),
+            _loss, _o.TenCrop ? TenCrop.Views : 1));
         ReportSkipped();
         return result;
+    }
+
+    /// <summary>
+    /// The epoch's loss sum and correct count over every rank (each holds its own images'), and the time data
+    /// parallelism added, reported by rank 0.
+    /// </summary>
+    private (double LossSum, long Correct) SumOverRanks(double lossSum, long correct, int epoch)
+    {
+        var times = _ranks.TakeTimes();
+        Span<double> v = [lossSum, correct];
+        _ranks.Sum(v);
+        if (times.Steps > 0)
+            _obs.Message($"epoch {epoch}: gradient reduction {times.Total.TotalMilliseconds / times.Steps:F2} ms per " +
+                $"step on rank 0, of which {times.Waiting.TotalMilliseconds / times.Steps:F2} ms waiting after backward");
+        return (v[0], (long)v[1]);
     }
 
     public TrainResult Result(EvaluationResult? test) => new(RunDirectory, BestValidationAccuracy, BestEpoch, test,
@@ -267,6 +340,7 @@ public sealed class TrainingRun : IDisposable
     /// <summary>Warns once more whenever more unreadable images were found (listed in skipped.txt).</summary>
     private void ReportSkipped()
     {
+        if (!Writes) return;
         if (_data.WriteSkipped(RunDirectory) is int count && count > _skippedReported)
         {
             _obs.Warning($"skipped {count} unreadable image{(count == 1 ? "" : "s")} (listed in " +

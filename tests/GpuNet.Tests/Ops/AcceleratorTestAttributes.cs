@@ -5,7 +5,7 @@ using Xunit.Sdk;
 namespace GpuNet.Tests.Ops;
 
 /// <summary>
-/// Marks a test class whose accelerator or tool may be missing on a machine ("cuda", "opencl", "turbojpeg",
+/// Marks a test class whose accelerator or tool may be missing on a machine ("cuda", "opencl", "turbojpeg", "mpirun",
 /// "python3-onnx").
 /// Its [AcceleratorFact]/[AcceleratorTheory] tests are reported as skipped, with what to install, instead of failing.
 /// </summary>
@@ -20,6 +20,7 @@ public sealed class RequiresAcceleratorAttribute(string kind) : Attribute
         "cuda" => Devices.CudaUnavailable is { } why ? $"no CUDA device ({why})" : null,
         "opencl" => Devices.OpenClUnavailable,
         "turbojpeg" => GpuNet.Data.TurboJpeg.Unavailable,
+        "mpirun" => GpuNet.Tests.Cli.MpiCliTests.Unavailable,
         "python3-onnx" => GpuNet.Tests.Export.PythonOnnx.Unavailable,
         _ => $"unknown accelerator requirement '{kind}'",
     };
