@@ -47,8 +47,8 @@ public static class ElementwiseKernels
 
     /// <summary>
     /// Inverted dropout: mask = (u ≥ p) / (1 − p), y = x · mask. Element i is row i / RowLength, column i % RowLength
-    /// and draws hash index row·GlobalRowLength + RowOffset + column, so a tower's slice of a wider activation gets
-    /// exactly the mask bits of the undivided tensor.
+    /// and draws hash index (FirstRow + row)·GlobalRowLength + RowOffset + column, so a tower's slice of a wider
+    /// activation, or a data-parallel rank's rows of a larger batch, gets exactly the mask bits of the undivided tensor.
     /// </summary>
     public static void DropoutForward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mask, DropoutDraw d)
     {
@@ -57,7 +57,7 @@ public static class ElementwiseKernels
         for (int i = Threads.Start, step = Threads.Step; i < n; i += step)
         {
             int row = i / d.RowLength;
-            uint index = (uint)(row * d.GlobalRowLength + d.RowOffset + i - row * d.RowLength);
+            uint index = (uint)((d.FirstRow + row) * d.GlobalRowLength + d.RowOffset + i - row * d.RowLength);
             float m = Rules.DropoutUniform(d.Seed, index) >= d.P ? keep : 0f;
             mask[i] = m;
             y[i] = x[i] * m;
@@ -79,5 +79,5 @@ public struct DropoutDraw
 {
     public float P;
     public uint Seed;
-    public int RowLength, RowOffset, GlobalRowLength;
+    public int RowLength, RowOffset, GlobalRowLength, FirstRow;
 }

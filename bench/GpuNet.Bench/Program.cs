@@ -69,8 +69,8 @@ root.Subcommands.Add(deviceGemm);
 var aSizes = Arg("sizes", "floats per reduction, a comma list (LeNet-5's 61,706 gradients, alexnet-small's, 1M)",
     "61706,1048576,4194304");
 var aReps = Arg("reps", "timed calls per size (median reported)", 50);
-var allreduce = new Command("allreduce", "MPI allreduce (sum of floats, in place) between the ranks of an mpirun job, " +
-    "as data-parallel training reduces its gradient buckets; run under mpirun -np 2") { aSizes, aReps };
+var allreduce = new Command("allreduce", "MPI allreduce (sum of floats, in place) between the ranks of an mpirun " +
+    "job, as data-parallel training reduces its gradient buckets; run under mpirun -np 2") { aSizes, aReps };
 allreduce.SetAction(r => AllreduceBench.Run(r.GetValue(aSizes)!.Split(',').Select(int.Parse).ToArray(),
     r.GetValue(aReps)));
 root.Subcommands.Add(allreduce);

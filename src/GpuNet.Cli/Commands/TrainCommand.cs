@@ -22,6 +22,7 @@ internal static class TrainCommand
         };
         var epochs = new Option<int?>("--epochs", "-e") { Description = $"Total epochs ({ByModel(d.Epochs, a.Epochs)}); with --resume, the new total" };
         var batch = Common.Batch(d.Batch);
+        batch.Description += "; under mpirun the global batch, each rank taking its part";
         var optimizer = new Option<string>("--optimizer") { Description = $"Optimizer: {string.Join(", ", Optimizer.Names)}", DefaultValueFactory = _ => d.Optimizer };
         var lr = new Option<float?>("--lr") { Description = $"Initial learning rate ({ByModel(d.LearningRate, a.LearningRate)})" };
         var momentum = new Option<float>("--momentum") { Description = "Momentum coefficient (momentum optimizer)", DefaultValueFactory = _ => d.Momentum };
@@ -35,7 +36,12 @@ internal static class TrainCommand
         var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
         var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it with a warning" };
         var device = Common.Device();
-        var devices = new Option<string?>("--devices") { Description = "Two devices A,B (e.g. cpu,cpu, cuda:0,cuda:1 or cuda:0,cuda:0): train AlexNet split into the 2012 network's two towers" };
+        var devices = new Option<string?>("--devices")
+        {
+            Description = "Two devices A,B (e.g. cpu,cpu, cuda:0,cuda:1 or cuda:0,cuda:0): train AlexNet split into the " +
+                          "2012 network's two towers (under mpirun, in every rank: cuda,cuda gives local rank r " +
+                          "cuda:2r and cuda:2r+1, cpu,cpu halves its cores)",
+        };
         var convAlgorithm = new Option<string>("--conv-algorithm")
         {
             Description = "How cuda/opencl/ilgpu-cpu devices run convolutions: auto (a fixed rule per layer shape, so a seed " +
@@ -64,7 +70,10 @@ internal static class TrainCommand
         };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
 
-        var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, and report test accuracy")
+        var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, and " +
+            "report test accuracy. Under `mpirun -np N` the N processes train it data-parallel: each on its part of " +
+            "every batch, on its own device (--device cuda: the local rank's GPU; cpu: its share of the cores), " +
+            "gradients summed over MPI; rank 0 writes the run folder")
         {
             model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict, device, devices, convAlgorithm,
             trainTf, evalTf, tenCrop, workers, prefetch, cache, cacheMiB, maxPixels, split, output, overwrite, resume,
@@ -98,7 +107,8 @@ internal static class TrainCommand
                 if (Given(prefetch)) { o = o with { Prefetch = r.GetValue(prefetch) }; applied.Add($"--prefetch {o.Prefetch}"); }
                 if (Given(cache)) { o = o with { Cache = r.GetValue(cache)! }; applied.Add($"--cache {o.Cache}"); }
                 if (Given(cacheMiB)) { o = o with { CacheMiB = r.GetValue(cacheMiB) }; applied.Add($"--cache-mib {o.CacheMiB}"); }
-                if (applied.Count > 0 && speaks) AnsiConsole.MarkupLine(Markup.Escape($"resume: applying {string.Join(", ", applied)}"));
+                if (applied.Count > 0 && speaks)
+                    AnsiConsole.MarkupLine(Markup.Escape($"resume: applying {string.Join(", ", applied)}"));
                 if (!Directory.Exists(o.Data))
                     throw new GpuNet.Data.DataException($"{o.Data}: the data folder of {resumeDir} is not there; give --data DIR to " +
                                             "resume on the same images elsewhere");
@@ -135,8 +145,8 @@ internal static class TrainCommand
                     AnsiConsole.Progress().AutoClear(true).HideCompleted(true)
                         .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(),
                             new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-                        .Start(ctx => result = Trainer.Run(o, new SpectreObserver(ctx), resumeDir is not null, cts.Token,
-                            ranks));
+                        .Start(ctx => result = Trainer.Run(o, new SpectreObserver(ctx), resumeDir is not null,
+                            cts.Token, ranks));
                 else
                     result = Trainer.Run(o, NullObserver.Instance, resumeDir is not null, cts.Token, ranks);
             }

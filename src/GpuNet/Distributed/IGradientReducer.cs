@@ -43,7 +43,8 @@ public interface IGradientReducer : IDisposable
     /// </summary>
     (int Count, bool Stop) FinishStep();
 
-    /// <summary>Sums <paramref name="values"/> over every rank, in place (blocking; every rank calls it alike).</summary>
+    /// <summary>Sums <paramref name="values"/> over every rank, in place (blocking; every rank calls it alike).
+    /// </summary>
     void Sum(Span<double> values);
 
     /// <summary>Where the reductions' time went since the last call (which resets it).</summary>

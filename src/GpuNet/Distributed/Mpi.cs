@@ -77,7 +77,8 @@ internal static unsafe class Mpi
     /// <summary>Blocking sum over every rank, in place.</summary>
     public static void AllreduceSum(Span<double> values)
     {
-        fixed (double* p = values) Check(_allreduce(InPlace, (nint)p, values.Length, Double, Sum, CommWorld), "MPI_Allreduce");
+        fixed (double* p = values)
+            Check(_allreduce(InPlace, (nint)p, values.Length, Double, Sum, CommWorld), "MPI_Allreduce");
     }
 
     /// <summary>Starts a sum over every rank of count floats at p, in place; returns the request.</summary>

@@ -8,7 +8,9 @@ namespace GpuNet.Distributed;
 /// <summary>
 /// Sums gradients over the ranks of an <c>mpirun</c> job with MPI_Iallreduce, in buckets launched during backward.
 /// The trainable parameters are cut, in backward order (the last layer first), into buckets of about
-/// <see cref="BucketFloats"/> floats, each with a pinned host buffer. As backward reports a layer's gradients they
+/// <see cref="BucketFloats"/> floats (by default a quarter of the model, between 64 KiB and 4 MiB, so even a small
+/// model's reduction starts while backward still runs; <c>GPUNET_MPI_BUCKET_KIB</c> sets it), each with a pinned host
+/// buffer. As backward reports a layer's gradients they
 /// are copied into their bucket; a bucket whose gradients are all in is reduced at once, while backward goes on
 /// (buckets start strictly in order, so every rank issues the same collectives in the same order, whatever the
 /// threads of a split network do). Each report also drives the reductions in flight (MPI_Test), as OpenMPI
@@ -18,8 +20,13 @@ namespace GpuNet.Distributed;
 /// </summary>
 public sealed unsafe class MpiGradientReducer : IGradientReducer
 {
-    /// <summary>Floats per bucket (4 MiB): large enough that a reduction's latency is small against its bytes.</summary>
-    public const int DefaultBucketFloats = 1 << 20;
+    /// <summary>The environment variable that sets the bucket size in KiB (a tuning knob for clusters).</summary>
+    public const string BucketVariable = "GPUNET_MPI_BUCKET_KIB";
+    /// <summary>
+    /// Bucket bounds in floats when the size is automatic: 4 MiB keeps a reduction's latency small against its bytes;
+    /// 64 KiB keeps the number of reductions of a small model low.
+    /// </summary>
+    public const int MinBucketFloats = 1 << 14, MaxBucketFloats = 1 << 20;
 
     private readonly object _gate = new();
     private Bucket[] _buckets = [];
@@ -45,9 +52,15 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         LocalSize = EnvInt("OMPI_COMM_WORLD_LOCAL_SIZE", 1);
     }
 
-    /// <summary>Loads OpenMPI and joins the job (MPI_Init_thread).</summary>
-    public static MpiGradientReducer Start(int bucketFloats = DefaultBucketFloats)
+    /// <summary>
+    /// Loads OpenMPI and joins the job (MPI_Init_thread). <paramref name="bucketFloats"/>: floats per bucket, 0 for
+    /// <see cref="BucketVariable"/> or else automatic.
+    /// </summary>
+    public static MpiGradientReducer Start(int bucketFloats = 0)
     {
+        if (bucketFloats <= 0 && Environment.GetEnvironmentVariable(BucketVariable) is { } kib)
+            bucketFloats = int.TryParse(kib, out int k) && k is > 0 and <= 1 << 20 ? k * 256
+                : throw new ArgumentException($"{BucketVariable}={kib}: expected KiB per gradient bucket, 1 to 1048576");
         Mpi.Load();
         var (rank, size) = Mpi.Init();
         return new MpiGradientReducer(rank, size, bucketFloats);
@@ -60,6 +73,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     public int Size { get; }
     public int LocalRank { get; }
     public int LocalSize { get; }
+    /// <summary>Floats per bucket as asked (0: automatic, see the class remarks).</summary>
     public int BucketFloats { get; }
     /// <summary>The buckets' sizes in floats, in launch order (after the first step).</summary>
     public IReadOnlyList<int> BucketSizes => _buckets.Select(b => b.Host.Length).ToList();
@@ -82,6 +96,8 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     private void Plan(INetwork network)
     {
         var order = network.Parameters.Where(p => p.Trainable).Reverse().ToList();
+        long total = order.Sum(p => (long)p.Data.Length);
+        int cap = BucketFloats > 0 ? BucketFloats : (int)Math.Clamp(total / 4, MinBucketFloats, MaxBucketFloats);
         var buckets = new List<Bucket>();
         _where = [];
         var members = new List<Parameter>();
@@ -94,7 +110,7 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
         }
         foreach (var p in order)
         {
-            if (members.Count > 0 && length + p.Data.Length > BucketFloats) Close();
+            if (members.Count > 0 && length + p.Data.Length > cap) Close();
             _where[p] = (buckets.Count, length);
             members.Add(p);
             length += p.Data.Length;

@@ -65,8 +65,10 @@ public sealed class Dropout(string name, float p, uint seed, int rowOffset = 0, 
         var y = Output(x.Shape[0]);
         var mask = Buffer(ref _mask, x.Shape[0], OutputShape);
         int width = x.Length / x.Shape[0];
-        Accelerator.DropoutForward(x, y, mask, p, unchecked(seed * 0x9E3779B9u + (uint)Step * 0x85EBCA6Bu + (uint)(Step >> 32)),
-            globalRow > 0 ? new DropoutIndexing(width, rowOffset, globalRow) : null);
+        uint draw = unchecked(seed * 0x9E3779B9u + (uint)Step * 0x85EBCA6Bu + (uint)(Step >> 32));
+        Accelerator.DropoutForward(x, y, mask, p, draw, globalRow > 0
+            ? new DropoutIndexing(width, rowOffset, globalRow, FirstSample)
+            : FirstSample > 0 ? new DropoutIndexing(width, 0, width, FirstSample) : null);
         return y;
     }
 

@@ -25,6 +25,11 @@ public abstract class Layer : IDisposable
     public bool PropagateDown { get; set; } = true;
     /// <summary>Global training step, set by the model before each forward (dropout seeds derive from it).</summary>
     public long Step { get; set; }
+    /// <summary>
+    /// Where this batch's first sample sits in the global batch, set by the model before each forward: 0 alone; a
+    /// data-parallel rank's offset, so per-sample random draws (dropout masks) are a single process's.
+    /// </summary>
+    public int FirstSample { get; set; }
     /// <summary>Short description of the configuration, e.g. <c>5x5 s1 p0</c>.</summary>
     public virtual string Details => "";
 

@@ -108,7 +108,8 @@ public sealed class Loss : IDisposable
         switch (Kind)
         {
             case LossKind.SoftmaxCrossEntropy:
-            case LossKind.WeightedCrossEntropy: _acc.SoftmaxCrossEntropyBackward(_curProbs!, _curLabels!, _classWeights, d, scale); break;
+            case LossKind.WeightedCrossEntropy:
+                _acc.SoftmaxCrossEntropyBackward(_curProbs!, _curLabels!, _classWeights, d, scale); break;
             case LossKind.Hinge: _acc.HingeBackward(output, _curLabels!, d, scale); break;
             case LossKind.Mse: _acc.MseBackward(output, _curTargets!, d, scale); break;
             case LossKind.Mae: _acc.MaeBackward(output, _curTargets!, d, scale); break;

@@ -16,6 +16,11 @@ public interface INetwork : IDisposable
     int[] InputShape { get; }
     /// <summary>Global step, passed to layers that draw random numbers (dropout).</summary>
     long Step { get; set; }
+    /// <summary>
+    /// Where the next batch's first sample sits in the global batch: 0 alone; a data-parallel rank's offset, so dropout
+    /// masks are those of a single process on the whole batch.
+    /// </summary>
+    int FirstSample { get; set; }
     IEnumerable<Parameter> Parameters { get; }
     long ParameterCount { get; }
     IReadOnlyList<Accelerator> Devices { get; }

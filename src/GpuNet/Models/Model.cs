@@ -41,6 +41,8 @@ public sealed class Model : INetwork
 
     /// <summary>Global step, passed to layers that draw random numbers (dropout).</summary>
     public long Step { get; set; }
+    /// <summary>The batch's first sample's place in the global batch (see <see cref="Layer.FirstSample"/>).</summary>
+    public int FirstSample { get; set; }
 
     /// <summary>x: (N, …InputShape) → logits (N, Classes). The result belongs to the last layer.</summary>
     public Tensor Forward(Tensor x, bool training)
@@ -50,6 +52,7 @@ public sealed class Model : INetwork
         foreach (var layer in _layers)
         {
             layer.Step = Step;
+            layer.FirstSample = FirstSample;
             x = layer.Forward(x, training);
         }
         return x;

@@ -65,7 +65,8 @@ public static class SplitExperiment
             long crossedBefore = 0;
             TimeSpan[] copiedBefore = [], copied = [TimeSpan.Zero, TimeSpan.Zero];
             var run = Time("split", $"{a0.Name}+{a1.Name}", steps, [a0, a1],
-                () => split.Forward(host, batch, true), d => split.Backward(d), split.Parameters, s => split.Step = s, labels,
+                () => split.Forward(host, batch, true), d => split.Backward(d), split.Parameters,
+                s => split.Step = s, labels,
                 0, split.AnalyticBytesPerStep(batch),
                 () => { crossedBefore = split.BytesCrossed; copiedBefore = split.CopyTime; },
                 () =>

@@ -64,6 +64,7 @@ public sealed class TwoTowerAlexNet : INetwork
     public Accelerator OutputDevice => _dev[0];
     /// <summary>Global step, passed to dropout (equal steps give the single-device model's masks).</summary>
     public long Step { get; set; }
+    public int FirstSample { get; set; }
     /// <summary>Bytes copied between the two devices since creation (activations forward, gradients backward).</summary>
     public long BytesCrossed => Interlocked.Read(ref _bytesCrossed);
 
@@ -196,7 +197,7 @@ public sealed class TwoTowerAlexNet : INetwork
         _n = n;
         var x = new Tensor[2];
         for (int t = 0; t < 2; t++) { x[t] = Buf("x", t, [n, .. InputShape]); x[t].CopyFrom(host); }
-        foreach (var m in _stage.SelectMany(s => s).Append(_head)) m.Step = Step;
+        foreach (var m in _stage.SelectMany(s => s).Append(_head)) (m.Step, m.FirstSample) = (Step, FirstSample);
         Tensor? cat7 = null;
         Towers((t, barrier, ct) =>
         {

@@ -39,7 +39,8 @@ public abstract partial class Accelerator
         if (p is < 0f or >= 1f) throw new ArgumentOutOfRangeException(nameof(p), $"dropout probability must be in [0, 1), got {p}");
         CheckUnary(x, y); Check(mask, nameof(mask)); CheckSameLength(x, nameof(x), mask, nameof(mask));
         var ix = indexing ?? new DropoutIndexing(x.Length, 0, x.Length);
-        if (ix.RowLength < 1 || x.Length % ix.RowLength != 0 || ix.RowOffset < 0 || ix.RowOffset + ix.RowLength > ix.GlobalRowLength)
+        if (ix.RowLength < 1 || x.Length % ix.RowLength != 0 || ix.RowOffset < 0 ||
+            ix.RowOffset + ix.RowLength > ix.GlobalRowLength || ix.FirstRow < 0)
             throw new ArgumentException($"dropout indexing {ix} does not fit a tensor of {x.Length} elements");
         DropoutForwardInternal(x, y, mask, p, seed, ix);
     }

@@ -62,10 +62,11 @@ public readonly record struct LrnParameters(int Size = 5, float Alpha = 1e-4f, f
 
 /// <summary>
 /// Which hash index dropout uses for each element: element i of a tensor with rows of RowLength is row n = i / RowLength,
-/// column j = i % RowLength, and draws index n·GlobalRowLength + RowOffset + j. A tower holding columns [off, off + w) of a
-/// (N, total) activation passes (w, off, total) and gets exactly the mask bits of the undivided tensor.
+/// column j = i % RowLength, and draws index (FirstRow + n)·GlobalRowLength + RowOffset + j. A tower holding columns
+/// [off, off + w) of a (N, total) activation passes (w, off, total) and gets exactly the mask bits of the undivided
+/// tensor; a data-parallel rank whose rows start at row s of the global batch passes FirstRow s and gets that batch's.
 /// </summary>
-public readonly record struct DropoutIndexing(int RowLength, int RowOffset, int GlobalRowLength);
+public readonly record struct DropoutIndexing(int RowLength, int RowOffset, int GlobalRowLength, int FirstRow = 0);
 
 /// <summary>How an accelerator runs convolutions.</summary>
 public enum ConvAlgorithm

@@ -116,8 +116,8 @@ public sealed class Trainer
     /// With <paramref name="ranks"/> of several processes (mpirun) every rank calls this alike: each trains on its part
     /// of every batch, and rank 0 alone writes the run folder (see <see cref="TrainingRun"/>).
     /// </remarks>
-    public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false, CancellationToken ct = default,
-        IGradientReducer? ranks = null)
+    public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false,
+        CancellationToken ct = default, IGradientReducer? ranks = null)
     {
         using var run = TrainingRun.Open(o, obs, resume, ranks);
         while (run.Epoch < o.Epochs)

@@ -172,8 +172,8 @@ public sealed class TrainingRun : IDisposable
             $"lr {optimizer.LearningRate:G3}, batch {o.Batch}, schedule {schedule}");
         if (Parallel)
             obs.Message($"data parallel: {ranks.Size} ranks ({ranks.LocalSize} on this machine), each on about " +
-                $"{(o.Batch + ranks.Size - 1) / ranks.Size} images of every batch of {o.Batch}; gradients summed over " +
-                "MPI in buckets during backward");
+                $"{(o.Batch + ranks.Size - 1) / ranks.Size} images of every batch of {o.Batch}; gradients summed " +
+                "over MPI in buckets during backward");
     }
 
     private (float[] Mean, float[] Std, ColorPca? Lighting) Statistics(IReadOnlyList<ImageStep> trainSteps)
@@ -245,8 +245,10 @@ public sealed class TrainingRun : IDisposable
             if (Parallel)
             {
                 DataParallel.InjectedFailure(_ranks, epoch, b);
-                var (count, stop) = Trainer.Step(Model, _loss, _optimizer, input, bt.Labels.AsSpan(0, n), _stats, _ranks,
-                    ct.IsCancellationRequested);
+                // where this rank's images start in the global batch (its dropout masks are a single process's)
+                Model.FirstSample = _ranks.Shard.Of(Math.Min(_o.Batch, order.Length - (b - 1) * _o.Batch)).Start;
+                var (count, stop) = Trainer.Step(Model, _loss, _optimizer, input, bt.Labels.AsSpan(0, n), _stats,
+                    _ranks, ct.IsCancellationRequested);
                 if (stop) throw new OperationCanceledException("stopped by a rank");
                 seen += count;
             }
@@ -266,8 +268,8 @@ public sealed class TrainingRun : IDisposable
                 $"(first: {_data.Bad.Messages.FirstOrDefault()})");
         DataParallel.AverageBuffers(_ranks, Model);
         var val = _data.Validation.Count > 0
-            ? DataParallel.Sum(_ranks, Evaluator.Evaluate(Model, _valLoader, _ranks.Shard.Of(_data.Validation.Readable()),
-                _loss))
+            ? DataParallel.Sum(_ranks,
+                Evaluator.Evaluate(Model, _valLoader, _ranks.Shard.Of(_data.Validation.Readable()), _loss))
             : null;
         ReportSkipped();
         double valAcc = val?.Accuracy ?? correct / (double)seen;
@@ -312,8 +314,9 @@ public sealed class TrainingRun : IDisposable
         else if (File.Exists(bestFile)) Checkpoint.LoadNetwork(Model, Checkpoint.Read(bestFile));
         else return null;
         var testLoader = new BatchLoader(_data.Test, _testTf, _o.Batch, _o.Workers, _o.Prefetch, _o.Seed);
-        var result = DataParallel.Sum(_ranks, Evaluator.Evaluate(Model, testLoader, _ranks.Shard.Of(_data.Test.Readable()),
-            _loss, _o.TenCrop ? TenCrop.Views : 1));
+        var part = Evaluator.Evaluate(Model, testLoader, _ranks.Shard.Of(_data.Test.Readable()), _loss,
+            _o.TenCrop ? TenCrop.Views : 1);
+        var result = DataParallel.Sum(_ranks, part);
         ReportSkipped();
         return result;
     }
@@ -328,8 +331,9 @@ public sealed class TrainingRun : IDisposable
         Span<double> v = [lossSum, correct];
         _ranks.Sum(v);
         if (times.Steps > 0)
-            _obs.Message($"epoch {epoch}: gradient reduction {times.Total.TotalMilliseconds / times.Steps:F2} ms per " +
-                $"step on rank 0, of which {times.Waiting.TotalMilliseconds / times.Steps:F2} ms waiting after backward");
+            _obs.Message($"epoch {epoch}: gradient reduction {times.Total.TotalMilliseconds / times.Steps:F2} ms " +
+                $"per step on rank 0, of which {times.Waiting.TotalMilliseconds / times.Steps:F2} ms waiting after " +
+                "backward");
         return (v[0], (long)v[1]);
     }
 

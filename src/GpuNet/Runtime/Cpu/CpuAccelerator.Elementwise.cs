@@ -48,7 +48,8 @@ public sealed unsafe partial class CpuAccelerator
         {
             for (int i = s; i < e; i++)
             {
-                uint index = (uint)(i / ix.RowLength * ix.GlobalRowLength + ix.RowOffset + i % ix.RowLength);
+                int row = i / ix.RowLength;
+                uint index = (uint)((ix.FirstRow + row) * ix.GlobalRowLength + ix.RowOffset + i - row * ix.RowLength);
                 float m = DropoutUniform(seed, index) >= p ? keep : 0f;
                 pm[i] = m; py[i] = px[i] * m;
             }

@@ -37,7 +37,7 @@ public sealed partial class IlgpuAccelerator
             Stride(x.Length), V(x), V(y), V(mask), new DropoutDraw
         {
             P = p, Seed = seed, RowLength = ix.RowLength, RowOffset = ix.RowOffset,
-                GlobalRowLength = ix.GlobalRowLength,
+                GlobalRowLength = ix.GlobalRowLength, FirstRow = ix.FirstRow,
         });
 
     protected override void DropoutBackwardInternal(Tensor dy, Tensor mask, Tensor dx) =>
