@@ -150,9 +150,11 @@ internal static class TrainCommand
                 else
                     result = Trainer.Run(o, NullObserver.Instance, resumeDir is not null, cts.Token, ranks);
             }
-            catch (OperationCanceledException)
+            catch (OperationCanceledException e)
             {
                 if (speaks) Common.Error(Stopped(o));
+                // all ranks stopped after the same step: they leave the job together, without an abort
+                if (e is RanksStoppedException) ranks.Dispose();
                 return 130;
             }
             // every rank finished: leave the job together (never after a failure, which ends it with MPI_Abort)

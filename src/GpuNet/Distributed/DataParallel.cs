@@ -3,6 +3,9 @@ using GpuNet.Training;
 
 namespace GpuNet.Distributed;
 
+/// <summary>Every rank stopped after the same step, because one was asked to (SIGTERM, Ctrl+C).</summary>
+public sealed class RanksStoppedException() : OperationCanceledException("every rank stopped after the same step");
+
 /// <summary>
 /// Data-parallel training's process-level pieces: whether this process is a rank of an <c>mpirun</c> job (without
 /// mpirun it is one process and OpenMPI is not even loaded), the devices of each rank, and the sums of what every
@@ -53,7 +56,7 @@ public static class DataParallel
     /// </summary>
     public static void Abort(int code)
     {
-        if (Current is not null) MpiGradientReducer.Abort(code);
+        if (Current is not null && !Mpi.ShutDown) MpiGradientReducer.Abort(code);
     }
 
     /// <summary>

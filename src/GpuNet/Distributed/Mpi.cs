@@ -106,11 +106,16 @@ internal static unsafe class Mpi
     /// <summary>Ends every rank of the job (mpirun kills them); does not return on success.</summary>
     public static void Abort(int code) => _abort(CommWorld, code);
 
+    /// <summary>MPI_Finalize, once every rank is done.</summary>
     public static void Shutdown()
     {
         int flag;
         if (_finalized(&flag) == 0 && flag == 0) Check(_finalize(), "MPI_Finalize");
+        ShutDown = true;
     }
+
+    /// <summary>Whether <see cref="Shutdown"/> ran (then nothing is left to abort).</summary>
+    public static bool ShutDown { get; private set; }
 }
 
 /// <summary>An MPI call failed, or MPI is missing where the job needs it.</summary>

@@ -249,7 +249,7 @@ public sealed class TrainingRun : IDisposable
                 Model.FirstSample = _ranks.Shard.Of(Math.Min(_o.Batch, order.Length - (b - 1) * _o.Batch)).Start;
                 var (count, stop) = Trainer.Step(Model, _loss, _optimizer, input, bt.Labels.AsSpan(0, n), _stats,
                     _ranks, ct.IsCancellationRequested);
-                if (stop) throw new OperationCanceledException("stopped by a rank");
+                if (stop) throw new RanksStoppedException();
                 seen += count;
             }
             else
