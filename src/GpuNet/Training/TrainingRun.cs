@@ -305,12 +305,12 @@ public sealed class TrainingRun : IDisposable
     {
         string bestFile = Path.Combine(RunDirectory, Trainer.BestCheckpoint);
         if (_data.Test is null) return null;
-        if (Parallel)
+        if (Parallel && _bestWeights is not null)
         {
-            // the weights of best.ckpt, which rank 0 wrote, from every rank's own copy (no shared folder needed)
-            if (_bestWeights is null) return null;
+            // the weights of the best.ckpt rank 0 wrote in this run, from every rank's own copy (no shared folder)
             foreach (var (p, w) in Model.Parameters.Zip(_bestWeights)) p.Data.CopyFrom(w);
         }
+        // alone, or a resumed parallel run whose best epoch came before (every rank reads the run folder then)
         else if (File.Exists(bestFile)) Checkpoint.LoadNetwork(Model, Checkpoint.Read(bestFile));
         else return null;
         var testLoader = new BatchLoader(_data.Test, _testTf, _o.Batch, _o.Workers, _o.Prefetch, _o.Seed);
