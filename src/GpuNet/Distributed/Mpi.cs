@@ -27,12 +27,13 @@ internal static unsafe class Mpi
     private static delegate* unmanaged<nint, int, int> _abort;
     private static delegate* unmanaged<int> _finalize;
 
-    /// <summary>Loads OpenMPI; one clear error naming the packages when it is not installed.</summary>
-    public static void Load()
+    /// <summary>Loads OpenMPI (<paramref name="file"/>: the library, for tests); one clear error naming the packages
+    /// when it is not installed.</summary>
+    public static void Load(string file = Library)
     {
         if (_lib != 0) return;
-        if (!NativeLibrary.TryLoad(Library, out var lib))
-            throw new MpiException($"this process runs under mpirun but {Library} (OpenMPI) is not installed; " +
+        if (!NativeLibrary.TryLoad(file, out var lib))
+            throw new MpiException($"this process runs under mpirun but {file} (OpenMPI) is not installed; " +
                                    "install it with `apt-get install openmpi-bin libopenmpi3`");
         nint F(string name) => NativeLibrary.GetExport(lib, name);
         CommWorld = F("ompi_mpi_comm_world"); Float = F("ompi_mpi_float"); Double = F("ompi_mpi_double");

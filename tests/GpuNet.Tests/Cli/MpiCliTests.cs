@@ -175,6 +175,44 @@ public sealed class MpiCliTests : IDisposable
             m => m.ModuleName.StartsWith("libmpi", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Without_openmpi_the_error_says_what_to_install()
+    {
+        var e = Assert.Throws<MpiException>(() => Mpi.Load("libmpi-not-installed.so.40"));
+        Assert.Contains("apt-get install openmpi-bin libopenmpi3", e.Message);
+    }
+
+    /// <summary>A rank as mpirun describes it, without MPI.</summary>
+    private sealed class FakeRank(int rank, int size, int localRank, int localSize) : IGradientReducer
+    {
+        public int Rank => rank;
+        public int Size => size;
+        public int LocalRank => localRank;
+        public int LocalSize => localSize;
+        public double LossWeight(int count) => count;
+        public void BeginStep(GpuNet.Models.INetwork network, int count, bool stop) { }
+        public void GradientsReady(IReadOnlyList<GpuNet.Layers.Parameter> parameters) { }
+        public (int Count, bool Stop) FinishStep() => (0, false);
+        public void Sum(Span<double> values) { }
+        public ReductionTimes TakeTimes() => default;
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void Each_rank_gets_its_gpu_its_share_of_the_cores_and_names_with_an_index_stay()
+    {
+        var second = new FakeRank(3, 4, 1, 2);
+        Assert.Equal(("cuda:1", (string?)null), DataParallel.DevicesFor(second, "cuda", null));
+        Assert.Equal(("cuda:0", (string?)null), DataParallel.DevicesFor(second, "cuda:0", null));
+        Assert.Equal(("cpu", "cuda:2,cuda:3"), DataParallel.DevicesFor(second, "cpu", "cuda,cuda"));
+        Assert.Matches(@"^cpu:\d+$", DataParallel.DevicesFor(second, "cpu", null).Device);
+        int cores = DataParallel.RankCores(2);
+        Assert.Equal($"cpu:{Math.Max(1, cores / 2)},cpu:{Math.Max(1, cores / 2)}",
+            DataParallel.DevicesFor(second, "cpu", "cpu,cpu").Devices);
+        // one process: as given
+        Assert.Equal(("cuda", (string?)null), DataParallel.DevicesFor(new FakeRank(0, 1, 0, 1), "cuda", null));
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
