@@ -3,7 +3,8 @@
 # synthetic shapes) with one process on one core, two mpirun ranks of one core each, and one process on two cores,
 # round after round so the three see the same machine; and, from rank 0's output, the gradient reduction's ms per step
 # (all of it, and the part spent waiting after backward) against the step's ms.
-# Usage: bench/data-parallel.sh [MNIST] [SHAPES] [ROUNDS] [EPOCHS]   (needs mpirun: apt-get install openmpi-bin libopenmpi3)
+# Usage: bench/data-parallel.sh [MNIST] [SHAPES] [ROUNDS] [EPOCHS]
+# (needs mpirun: apt-get install openmpi-bin libopenmpi3)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 mnist=${1:-$root/data/mnist}
@@ -46,8 +47,10 @@ print(f"| {sys.argv[3]} | {sys.argv[4]} | {' / '.join(f'{v:,.0f}' for v in ips)}
 EOF
 }
 
-echo "$(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "| model | configuration | images/s, epochs 2..$epochs | step ms (median) | reduction ms/step | of which waiting | reduction share of step |"
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+echo "$(nproc) cores; $cpu; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| model | configuration | images/s, epochs 2..$epochs | step ms (median) | reduction ms/step |" \
+  "of which waiting | reduction share of step |"
 echo "|---|---|---|---|---|---|---|"
 for r in $(seq "$rounds"); do
   for model in lenet5 alexnet-small; do

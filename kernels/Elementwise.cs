@@ -48,7 +48,8 @@ public static class ElementwiseKernels
     /// <summary>
     /// Inverted dropout: mask = (u ≥ p) / (1 − p), y = x · mask. Element i is row i / RowLength, column i % RowLength
     /// and draws hash index (FirstRow + row)·GlobalRowLength + RowOffset + column, so a tower's slice of a wider
-    /// activation, or a data-parallel rank's rows of a larger batch, gets exactly the mask bits of the undivided tensor.
+    /// activation, or a data-parallel rank's rows of a larger batch, gets exactly the mask bits of the undivided
+    /// tensor.
     /// </summary>
     public static void DropoutForward(ArrayView<float> x, ArrayView<float> y, ArrayView<float> mask, DropoutDraw d)
     {

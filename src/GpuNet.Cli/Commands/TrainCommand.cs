@@ -38,8 +38,8 @@ internal static class TrainCommand
         var device = Common.Device();
         var devices = new Option<string?>("--devices")
         {
-            Description = "Two devices A,B (e.g. cpu,cpu, cuda:0,cuda:1 or cuda:0,cuda:0): train AlexNet split into the " +
-                          "2012 network's two towers (under mpirun, in every rank: cuda,cuda gives local rank r " +
+            Description = "Two devices A,B (e.g. cpu,cpu, cuda:0,cuda:1 or cuda:0,cuda:0): train AlexNet split into " +
+                          "the 2012 network's two towers (under mpirun, in every rank: cuda,cuda gives local rank r " +
                           "cuda:2r and cuda:2r+1, cpu,cpu halves its cores)",
         };
         var convAlgorithm = new Option<string>("--conv-algorithm")
@@ -70,8 +70,8 @@ internal static class TrainCommand
         };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
 
-        var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, and " +
-            "report test accuracy. Under `mpirun -np N` the N processes train it data-parallel: each on its part of " +
+        var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, " +
+            "and report test accuracy. Under `mpirun -np N` the N processes train it data-parallel: each on its part of " +
             "every batch, on its own device (--device cuda: the local rank's GPU; cpu: its share of the cores), " +
             "gradients summed over MPI; rank 0 writes the run folder")
         {

@@ -60,7 +60,8 @@ public sealed unsafe class MpiGradientReducer : IGradientReducer
     {
         if (bucketFloats <= 0 && Environment.GetEnvironmentVariable(BucketVariable) is { } kib)
             bucketFloats = int.TryParse(kib, out int k) && k is > 0 and <= 1 << 20 ? k * 256
-                : throw new ArgumentException($"{BucketVariable}={kib}: expected KiB per gradient bucket, 1 to 1048576");
+                : throw new ArgumentException($"{BucketVariable}={kib}: expected KiB per gradient bucket, " +
+                                              "1 to 1048576");
         Mpi.Load();
         var (rank, size) = Mpi.Init();
         return new MpiGradientReducer(rank, size, bucketFloats);

@@ -131,12 +131,13 @@ public sealed class MpiCliTests : IDisposable
         var (code, _, err) = ChildProcess.Gpunet(null, "make-shapes", "--out", data, "--per-class", "8",
             "--test-per-class", "1", "--size", "72");
         Assert.True(code == 0, err);
-        string[] Args(string run) => ["train", "--model", "alexnet-small", "--data", data, "--out", run, "--epochs", "1",
-            "--batch", "16", "--workers", "1"];
+        string[] Args(string run) => ["train", "--model", "alexnet-small", "--data", data, "--out", run,
+            "--epochs", "1", "--batch", "16", "--workers", "1"];
         string parallel = Path.Combine(_dir, "parallel"), single = Path.Combine(_dir, "single");
         var job = MpiRun(2, null, [.. Args(parallel), "--devices", "cpu:1,cpu:1"]);
         Assert.True(job.Code == 0, job.Err + job.Out);
-        // the same split in one process (the split sums conv3's inputs in two halves: not bit for bit the grouped model)
+        // the same split in one process (the split sums conv3's inputs in two halves: not bit for bit the grouped
+        // model)
         (code, _, err) = ChildProcess.Gpunet(null, [.. Args(single), "--devices", "cpu:1,cpu:1"]);
         Assert.True(code == 0, err);
         AssertSameWeights(single, parallel);
