@@ -151,7 +151,7 @@ def candidates(line, lcls, indent_len):
         prev = line[j - 1]
         rest = line[j + 1:]
         if ch == ' ' and lcls[j - 1] in 'cs' and j + 1 < len(line):
-            if prev == ')' and depth == 0 and re.match(r'[A-Za-z_{]', rest) and not rest.startswith(('when', 'is ')):
+            if prev == ')' and depth == 0 and re.match(r'[A-Za-z_]', rest) and not rest.startswith(('when', 'is ')):
                 out.append((j, 5, depth, False))
             elif prev in ',;':
                 out.append((j, 6 if rest.startswith('else') else 4, depth, False))
