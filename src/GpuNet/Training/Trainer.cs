@@ -107,7 +107,7 @@ public sealed class Trainer
 
         // ---- devices, data
         using var net = new NetworkBuilder(modelName, o.Device, o.Devices, obs, ParseConvAlgorithm(o.ConvAlgorithm));
-        var data = TrainingData.Open(o, obs);
+        var data = TrainingData.Open(o, obs, ct);
         var classes = data.Classes;
         if (resumeFrom is not null && resumeFrom.GetJson<string[]>("classes") is { } saved && !saved.SequenceEqual(classes))
             throw new CheckpointException($"{resumeFrom.Path}: the run was trained on classes {string.Join(", ", saved)}, {o.Data} has {string.Join(", ", classes)}");
@@ -245,7 +245,8 @@ public sealed class Trainer
             if (seen > 0 && readAt != b) ReadStats();
             double seconds = clock.Elapsed.TotalSeconds, waited = trainLoader.Waited.TotalSeconds;
             if (seen == 0) throw new DataException($"{data.Train.Files.Directory}: no training image could be read (first: {data.Bad.Messages.FirstOrDefault()})");
-            var val = data.Validation.Count > 0 ? Evaluator.Evaluate(model, valLoader, data.Validation.Readable(), loss) : null;
+            var val = data.Validation.Count > 0
+                ? Evaluator.Evaluate(model, valLoader, data.Validation.Readable(), loss, ct: ct) : null;
             ReportSkipped();
             double valAcc = val?.Accuracy ?? correct / (double)seen;
             bool best = valAcc > bestVal;
@@ -270,7 +271,8 @@ public sealed class Trainer
         {
             Checkpoint.LoadNetwork(model, Checkpoint.Read(Path.Combine(runDir, BestCheckpoint)));
             var testLoader = new BatchLoader(data.Test, testTf, o.Batch, o.Workers, o.Prefetch, o.Seed);
-            testResult = Evaluator.Evaluate(model, testLoader, data.Test.Readable(), loss, o.TenCrop ? TenCrop.Views : 1);
+            testResult = Evaluator.Evaluate(model, testLoader, data.Test.Readable(), loss,
+                o.TenCrop ? TenCrop.Views : 1, ct);
             ReportSkipped();
         }
         long rss = Process.GetCurrentProcess().PeakWorkingSet64;
