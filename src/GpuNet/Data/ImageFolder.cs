@@ -18,7 +18,8 @@ public sealed record FolderSplits(LabeledFiles Train, LabeledFiles Validation, L
 /// <summary>
 /// Image folders: <c>DIR/&lt;class&gt;/*</c>, class names sorted (ordinal), with an optional split level
 /// (<c>DIR/train</c>, <c>DIR/val</c>, <c>DIR/test</c>). Hidden entries (.git, .DS_Store, Thumbs.db, desktop.ini) are
-/// ignored. Files are listed, not read: decoding and its errors belong to <see cref="ImageStore"/>.
+/// ignored. Files are listed, not read: decoding and its errors belong to <see cref="ImageStore"/>. A file whose name
+/// is not valid UTF-8 is read by its bytes (<see cref="FileNames"/>); a class folder's is an error naming it.
 /// </summary>
 public static class ImageFolder
 {
@@ -35,8 +36,17 @@ public static class ImageFolder
     {
         ct.ThrowIfCancellationRequested();
         if (!System.IO.Directory.Exists(dir))
-            throw new DataException(File.Exists(dir) ? $"{dir}: is a file, expected a folder of class folders" : $"{dir}: data folder does not exist");
-        var classes = System.IO.Directory.GetDirectories(dir).Where(d => !IsHidden(d)).Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
+            throw new DataException(File.Exists(dir) ? $"{dir}: is a file, expected a folder of class folders"
+                : FileNames.Unopenable(dir) ?? $"{dir}: data folder does not exist");
+        var folders = System.IO.Directory.GetDirectories(dir).Where(d => !IsHidden(d)).ToArray();
+        // a class name is kept as text (checkpoints, reports): one that is not UTF-8 would be lost in them
+        var lost = folders.Where(FileNames.IsLost).Select(d => Path.GetFileName(FileNames.Readable(d))).ToArray();
+        if (lost.Length > 0)
+            throw new DataException($"{dir}: class folder name{(lost.Length > 1 ? "s" : "")} " +
+                $"{string.Join(", ", lost.Order(StringComparer.Ordinal))} {(lost.Length > 1 ? "are" : "is")} not valid " +
+                "UTF-8 (class names are kept as text in checkpoints and reports); rename " +
+                $"{(lost.Length > 1 ? "them" : "it")} in UTF-8");
+        var classes = folders.Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
         if (classes.Length == 0)
             throw new DataException($"{dir}: no class folders (expected {dir}/<class>/<image>)");
         return classes;
@@ -88,7 +98,8 @@ public static class ImageFolder
         CancellationToken ct = default)
     {
         if (!System.IO.Directory.Exists(dir))
-            throw new DataException(File.Exists(dir) ? $"{dir}: is a file, expected a data folder" : $"{dir}: data folder does not exist");
+            throw new DataException(File.Exists(dir) ? $"{dir}: is a file, expected a data folder"
+                : FileNames.Unopenable(dir) ?? $"{dir}: data folder does not exist");
         string Sub(string name) => Path.Combine(dir, name);
         if (System.IO.Directory.Exists(Sub("train")))
         {

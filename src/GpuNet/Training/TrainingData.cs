@@ -43,7 +43,8 @@ public sealed class TrainingData
         if (o.Cache is not ("auto" or "on" or "off")) throw new ArgumentException($"--cache takes auto, on or off, got '{o.Cache}'");
         if (o.MaxPixels < 1) throw new ArgumentException($"--max-pixels must be positive, got {o.MaxPixels}");
         if (!Directory.Exists(o.Data))
-            throw new DataException($"{o.Data}: data folder does not exist (data-scripts/mnist.sh DIR makes the MNIST one, data-scripts/shapes.sh DIR a synthetic RGB one)");
+            throw new DataException(FileNames.Unopenable(o.Data) ?? $"{o.Data}: data folder does not exist " +
+                "(data-scripts/mnist.sh DIR makes the MNIST one, data-scripts/shapes.sh DIR a synthetic RGB one)");
         var splits = ImageFolder.Split(o.Data, o.Seed, o.ValidationFraction, ParseRatios(o.SplitRatios), ct);
         var train = splits.Train;
         var val = splits.Validation;
