@@ -50,7 +50,7 @@ public static unsafe partial class FileNames
             if (raw is null) throw;
             int fd;
             fixed (byte* p = raw) fd = Open(p, OpenReadOnly | OpenCloseOnExec);
-            if (fd < 0) throw new IOException($"{Readable(path)}: cannot open (errno {Marshal.GetLastPInvokeError()})");
+            if (fd < 0) throw new IOException($"open failed with errno {Marshal.GetLastPInvokeError()}");
             return new SafeFileHandle(fd, ownsHandle: true);
         }
     }
@@ -69,7 +69,7 @@ public static unsafe partial class FileNames
         return !Path.IsPathRooted(path) && full.StartsWith(cwd, StringComparison.Ordinal) ? full[cwd.Length..] : full;
     }
 
-    /// <summary>A name's bytes as text: UTF-8 decoded, every byte of an invalid sequence escaped as <c>\xFF</c>.</summary>
+    /// <summary>A name's bytes as text: UTF-8 decoded, each byte of a bad sequence escaped as <c>\xFF</c>.</summary>
     public static string Escape(byte[] name)
     {
         var text = new StringBuilder();
@@ -134,5 +134,6 @@ public static unsafe partial class FileNames
     [LibraryImport("c", EntryPoint = "opendir", SetLastError = true)] private static partial nint OpenDir(byte* name);
     [LibraryImport("c", EntryPoint = "readdir")] private static partial nint ReadDir(nint dir);
     [LibraryImport("c", EntryPoint = "closedir")] private static partial int CloseDir(nint dir);
-    [LibraryImport("c", EntryPoint = "open", SetLastError = true)] private static partial int Open(byte* path, int flags);
+    [LibraryImport("c", EntryPoint = "open", SetLastError = true)]
+    private static partial int Open(byte* path, int flags);
 }

@@ -46,7 +46,8 @@ public static class ImageDecoder
     /// <paramref name="minShorterSide"/> lets JPEGs decode at a reduced scale (see <see cref="JpegScale"/>).
     /// </summary>
     public static Image Read(string path, long maxPixels = DefaultMaxPixels, int minShorterSide = 0) =>
-        Decode(ReadFile(path, new DecodeScratch()), MessageName(path), maxPixels, null, minShorterSide);   // exactly sized
+        // pixels exactly sized
+        Decode(ReadFile(path, new DecodeScratch()), MessageName(path), maxPixels, null, minShorterSide);
 
     /// <summary>
     /// Reads and decodes <paramref name="path"/> into <paramref name="scratch"/>'s buffers, allocating nothing once they

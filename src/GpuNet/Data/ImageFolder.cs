@@ -43,8 +43,8 @@ public static class ImageFolder
         var lost = folders.Where(FileNames.IsLost).Select(d => Path.GetFileName(FileNames.Readable(d))).ToArray();
         if (lost.Length > 0)
             throw new DataException($"{dir}: class folder name{(lost.Length > 1 ? "s" : "")} " +
-                $"{string.Join(", ", lost.Order(StringComparer.Ordinal))} {(lost.Length > 1 ? "are" : "is")} not valid " +
-                "UTF-8 (class names are kept as text in checkpoints and reports); rename " +
+                $"{string.Join(", ", lost.Order(StringComparer.Ordinal))} {(lost.Length > 1 ? "are" : "is")} " +
+                "not valid UTF-8 (class names are kept as text in checkpoints and reports); rename " +
                 $"{(lost.Length > 1 ? "them" : "it")} in UTF-8");
         var classes = folders.Select(d => Path.GetFileName(d)!).Order(StringComparer.Ordinal).ToArray();
         if (classes.Length == 0)

@@ -21,8 +21,9 @@ public sealed partial class FileNameTests : IDisposable
     private void MoveTo(string from, byte[] to)
     {
         byte[] Bytes(string s) => [.. System.Text.Encoding.UTF8.GetBytes(s), 0];
-        byte[] target = [.. System.Text.Encoding.UTF8.GetBytes(Path.Combine(_dir, Path.GetDirectoryName(from)!) + "/"), .. to, 0];
-        Assert.True(Rename(Bytes(Path.Combine(_dir, from)), target) == 0, $"rename: errno {Marshal.GetLastPInvokeError()}");
+        byte[] target = [.. Bytes(Path.Combine(_dir, Path.GetDirectoryName(from)!) + "/")[..^1], .. to, 0];
+        Assert.True(Rename(Bytes(Path.Combine(_dir, from)), target) == 0,
+            $"rename: errno {Marshal.GetLastPInvokeError()}");
     }
 
     private void Png(string rel, byte value)
@@ -37,7 +38,7 @@ public sealed partial class FileNameTests : IDisposable
     {
         if (!OperatingSystem.IsLinux()) return;
         Png("set/a/1.png", 10); Png("set/a/x.png", 20); Png("set/b/2.png", 30);
-        MoveTo("set/a/x.png", [0x63, 0x61, 0x66, 0xE9, (byte)'.', (byte)'p', (byte)'n', (byte)'g']);   // "café" in Latin-1
+        MoveTo("set/a/x.png", [.. "caf"u8, 0xE9, .. ".png"u8]);   // "café.png" in Latin-1
         var skipped = new List<string>();
         var set = ImageFolder.Load(Path.Combine(_dir, "set"), null, strict: true, skipped);
         Assert.Empty(skipped);
@@ -51,8 +52,8 @@ public sealed partial class FileNameTests : IDisposable
     {
         if (!OperatingSystem.IsLinux()) return;
         Png("set/a/1.png", 10); Png("set/a/x.png", 20); Png("set/a/y.png", 30);
-        MoveTo("set/a/x.png", [0xFE, (byte)'.', (byte)'p', (byte)'n', (byte)'g']);
-        MoveTo("set/a/y.png", [0xFF, (byte)'.', (byte)'p', (byte)'n', (byte)'g']);
+        MoveTo("set/a/x.png", [0xFE, .. ".png"u8]);
+        MoveTo("set/a/y.png", [0xFF, .. ".png"u8]);
         var skipped = new List<string>();
         var set = ImageFolder.Load(Path.Combine(_dir, "set"), null, strict: false, skipped);
         Assert.Equal(1, set.Count);
@@ -67,7 +68,7 @@ public sealed partial class FileNameTests : IDisposable
     {
         if (!OperatingSystem.IsLinux()) return;
         Png("set/a/1.png", 10); Png("set/b/2.png", 20);
-        MoveTo("set/b", [0xFF, (byte)'b']);
+        MoveTo("set/b", [0xFF, .. "b"u8]);
         string set = Path.Combine(_dir, "set");
         foreach (var open in new Action[] { () => ImageFolder.List(set), () => ImageFolder.Split(set, 1, 0.1) })
         {
