@@ -70,7 +70,7 @@ public static class ImageFolder
         foreach (var name in found)
         {
             var classDir = Path.Combine(dir, name);
-            var entries = System.IO.Directory.EnumerateFiles(classDir).Where(f => !IsHidden(f) && Go(ct))
+            var entries = System.IO.Directory.EnumerateFiles(classDir).Where(f => !IsHidden(f) && NotCancelled(ct))
                 .Order(StringComparer.Ordinal).ToArray();
             if (entries.Length == 0) empty.Add(classDir);
             paths.AddRange(entries);
@@ -82,7 +82,7 @@ public static class ImageFolder
     }
 
     // true, or OperationCanceledException: a check inside a query over a long listing
-    private static bool Go(CancellationToken ct)
+    private static bool NotCancelled(CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         return true;
