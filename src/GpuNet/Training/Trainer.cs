@@ -89,14 +89,14 @@ public sealed class Trainer
     /// </summary>
     public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false, CancellationToken ct = default)
     {
-        using var run = TrainingRun.Open(o, obs, resume);
+        using var run = TrainingRun.Open(o, obs, resume, ct);
         while (run.Epoch < o.Epochs)
         {
             var (metrics, best) = run.TrainEpoch(ct);
             run.SaveEpoch(best);
             obs.EpochCompleted(metrics, best);
         }
-        return run.Result(run.Test());
+        return run.Result(run.Test(ct));
     }
 }
 

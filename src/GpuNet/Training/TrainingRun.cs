@@ -61,7 +61,8 @@ public sealed class TrainingRun : IDisposable
     /// builds the model and its transforms, then initialises the weights or, when resuming, restores weights, optimizer,
     /// state and history from last.ckpt and metrics.csv.
     /// </summary>
-    public static TrainingRun Open(TrainOptions o, ITrainingObserver obs, bool resume = false)
+    public static TrainingRun Open(TrainOptions o, ITrainingObserver obs, bool resume = false,
+        CancellationToken ct = default)
     {
         o.Validate();
         // parsed before any loading, so a bad name fails at once
@@ -80,7 +81,7 @@ public sealed class TrainingRun : IDisposable
             var last = resume ? Checkpoint.Read(Path.Combine(o.Out, Trainer.LastCheckpoint)) : null;
             RunFolder.RemoveStaleTemps(o.Out, obs);
             net = new NetworkBuilder(o.Model, o.Device, o.Devices, obs, Trainer.ParseConvAlgorithm(o.ConvAlgorithm));
-            var data = TrainingData.Open(o, obs);
+            var data = TrainingData.Open(o, obs, ct);
             return new TrainingRun(o, obs, net, data, optimizer, schedule, lossKind, scheme, last);
         }
         catch
@@ -220,7 +221,7 @@ public sealed class TrainingRun : IDisposable
             throw new DataException($"{_data.Train.Files.Directory}: no training image could be read " +
                 $"(first: {_data.Bad.Messages.FirstOrDefault()})");
         var val = _data.Validation.Count > 0
-            ? Evaluator.Evaluate(Model, _valLoader, _data.Validation.Readable(), _loss) : null;
+            ? Evaluator.Evaluate(Model, _valLoader, _data.Validation.Readable(), _loss, ct: ct) : null;
         ReportSkipped();
         double valAcc = val?.Accuracy ?? correct / (double)seen;
         var m = new EpochMetrics(epoch, lossSum / seen, correct / (double)seen, val?.Loss ?? double.NaN,
@@ -249,13 +250,14 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>The best checkpoint on the test split (null without test images or without a best checkpoint).</summary>
-    public EvaluationResult? Test()
+    public EvaluationResult? Test(CancellationToken ct = default)
     {
         string bestFile = Path.Combine(RunDirectory, Trainer.BestCheckpoint);
         if (_data.Test is null || !File.Exists(bestFile)) return null;
         Checkpoint.LoadNetwork(Model, Checkpoint.Read(bestFile));
         var testLoader = new BatchLoader(_data.Test, _testTf, _o.Batch, _o.Workers, _o.Prefetch, _o.Seed);
-        var result = Evaluator.Evaluate(Model, testLoader, _data.Test.Readable(), _loss, _o.TenCrop ? TenCrop.Views : 1);
+        var result = Evaluator.Evaluate(Model, testLoader, _data.Test.Readable(), _loss, _o.TenCrop ? TenCrop.Views : 1,
+            ct);
         ReportSkipped();
         return result;
     }
