@@ -24,7 +24,9 @@ internal static class PredictCommand
         cmd.SetGuardedAction(r =>
         {
             var paths = r.GetValue(images)!;
-            var decoded = paths.Select(p => File.Exists(p) ? ImageDecoder.Read(p) : throw new DataException($"{p}: no such image file")).ToList();
+            // a name that is not UTF-8 reaches .NET with U+FFFD in it; the file opens by its bytes
+            var decoded = paths.Select(p => File.Exists(p) || FileNames.ExistsByBytes(p)
+                ? ImageDecoder.Read(p) : throw new DataException($"{p}: no such image file")).ToList();
             using var pair = Common.OpenDevices(r.GetValue(device)!, r.GetValue(devices));
             using var tm = TrainedModel.Open(r.GetValue(checkpoint)!, pair.First, pair.Second);
             var probs = tm.Predict(decoded);

@@ -46,7 +46,8 @@ public static class ImageDecoder
     /// <paramref name="minShorterSide"/> lets JPEGs decode at a reduced scale (see <see cref="JpegScale"/>).
     /// </summary>
     public static Image Read(string path, long maxPixels = DefaultMaxPixels, int minShorterSide = 0) =>
-        Decode(ReadFile(path, new DecodeScratch()), path, maxPixels, null, minShorterSide);   // pixels exactly sized
+        // pixels exactly sized
+        Decode(ReadFile(path, new DecodeScratch()), MessageName(path), maxPixels, null, minShorterSide);
 
     /// <summary>
     /// Reads and decodes <paramref name="path"/> into <paramref name="scratch"/>'s buffers, allocating nothing once they
@@ -55,7 +56,10 @@ public static class ImageDecoder
     /// <paramref name="minShorterSide"/> lets JPEGs decode at a reduced scale (see <see cref="JpegScale"/>).
     /// </summary>
     public static Image Read(string path, long maxPixels, DecodeScratch scratch, int minShorterSide = 0) =>
-        Decode(ReadFile(path, scratch), path, maxPixels, scratch, minShorterSide);
+        Decode(ReadFile(path, scratch), MessageName(path), maxPixels, scratch, minShorterSide);
+
+    // the file in messages: names that are not UTF-8 with their bytes escaped
+    private static string MessageName(string path) => path.Contains('\uFFFD') ? FileNames.Readable(path) : path;
 
     /// <summary>
     /// <see cref="Read(string, long, DecodeScratch, int)"/> through SkiaSharp even for JPEGs when TurboJPEG is
@@ -74,7 +78,7 @@ public static class ImageDecoder
     {
         try
         {
-            using var handle = File.OpenHandle(path);
+            using var handle = FileNames.OpenRead(path);
             long size = RandomAccess.GetLength(handle);
             if (size > Array.MaxLength) throw new DataException($"{path}: {size} bytes, too large for an image file");
             if (scratch.File.Length < size)
@@ -87,7 +91,9 @@ public static class ImageDecoder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DataException($"{path}: cannot read ({e.Message})", e);
+            throw new DataException(FileNames.ExistsByBytes(path)
+                ? $"{FileNames.Readable(path)}: cannot open a file whose name is not valid UTF-8 ({e.Message})"
+                : $"{path}: cannot read ({e.Message})", e);
         }
     }
 
@@ -140,7 +146,7 @@ public static class ImageDecoder
     {
         try
         {
-            using var fs = File.OpenRead(path);
+            using var fs = new FileStream(FileNames.OpenRead(path), FileAccess.Read);
             var head = new byte[(int)Math.Min(fs.Length, 1 << 16)];
             fs.ReadExactly(head);
             var format = Sniff(head);
@@ -150,7 +156,7 @@ public static class ImageDecoder
             return head.Length < fs.Length
                 ? SkiaDecoder.DecodedBytes(File.ReadAllBytes(path), format, minShorterSide) : null;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DataException) { return null; }
     }
 
     private static string Describe(ReadOnlySpan<byte> bytes)

@@ -65,13 +65,17 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
         catch (DataException e) { error = e.Message; return null; }
     }
 
-    /// <summary>Decodes every image on <paramref name="workers"/> threads and keeps them.</summary>
-    public void Preload(int workers, Action<int, int>? progress = null)
+    /// <summary>
+    /// Decodes every image on <paramref name="workers"/> threads and keeps them. A cancelled <paramref name="ct"/>
+    /// stops it once the images being decoded are done (OperationCanceledException), keeping nothing.
+    /// </summary>
+    public void Preload(int workers, Action<int, int>? progress = null, CancellationToken ct = default)
     {
         var cache = new Image?[Count];
         var errors = new string?[Count];
         int done = 0;
-        Parallel.For(0, Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers) }, i =>
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, workers), CancellationToken = ct };
+        Parallel.For(0, Count, options, i =>
         {
             cache[i] = TryGet(i, out errors[i]);
             int d = Interlocked.Increment(ref done);
@@ -88,12 +92,13 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
     /// Decoded bytes of the whole list, estimated from the headers of up to <paramref name="sample"/> evenly spaced
     /// files (image headers name the size, so nothing is decoded).
     /// </summary>
-    public long EstimateDecodedBytes(int sample = 32)
+    public long EstimateDecodedBytes(int sample = 32, CancellationToken ct = default)
     {
         if (Count == 0) return 0;
         long total = 0; int seen = 0;
         for (int k = 0; k < Math.Min(sample, Count); k++)
         {
+            ct.ThrowIfCancellationRequested();
             string path = Files.Paths[(int)((long)k * Count / Math.Min(sample, Count))];
             if (ImageDecoder.TryReadSize(path, DecodeShorterSide) is { } s) { total += s; seen++; }
         }

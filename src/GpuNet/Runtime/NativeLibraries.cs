@@ -17,6 +17,8 @@ internal static class NativeLibraries
         ["cuda"] = ["libcuda.so.1", "libcuda.so"],
         ["nvcuda"] = ["libcuda.so.1", "libcuda.so"],
         ["OpenCL"] = ["libOpenCL.so.1", "libOpenCL.so"],
+        // the C library: raw directory listings for file names that are not UTF-8 (Data/FileNames)
+        ["c"] = ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1"],
     };
     private static readonly Dictionary<string, nint> Loaded = new();
     private static readonly Lazy<bool> Registered = new(() =>

@@ -142,21 +142,6 @@ public static partial class Checkpoint
         return result;
     }
 
-    /// <summary>Copies every parameter of <paramref name="model"/> from the checkpoint, checking names and shapes.</summary>
-    public static void LoadParameters(Model model, CheckpointFile file)
-    {
-        if (file.Metadata.TryGetValue("model", out var name) && name != model.Name)
-            throw new CheckpointException($"{file.Path}: checkpoint holds model '{name}', not '{model.Name}'");
-        foreach (var p in model.Parameters)
-        {
-            if (!file.Tensors.TryGetValue(p.Name, out var t))
-                throw new CheckpointException($"{file.Path}: tensor '{p.Name}' of model '{model.Name}' is missing");
-            if (!Shapes.Equal(t.Shape, p.Data.Shape))
-                throw new CheckpointException($"{file.Path}: tensor '{p.Name}' has shape {Shapes.Format(t.Shape)}, model '{model.Name}' needs {Shapes.Format(p.Data.Shape)}");
-            p.Data.CopyFrom(t.Data);
-        }
-    }
-
     /// <summary>
     /// A network's parameters, and with <paramref name="optimizer"/> its state as "optimizer/NAME.SLOT", in the
     /// single-device layout: the parts a split network keeps on each device are gathered into one tensor each.

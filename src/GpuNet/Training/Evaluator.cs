@@ -12,9 +12,11 @@ public static class Evaluator
     /// <summary>
     /// Evaluates the store entries <paramref name="items"/> through the loader's transform. With
     /// <paramref name="views"/> = 10 (a ten-crop transform) each image's class probabilities are the mean of the softmax
-    /// over its ten crops, as in the paper; the loss is then −log of that mean at the true class.
+    /// over its ten crops, as in the paper; the loss is then −log of that mean at the true class. A cancelled
+    /// <paramref name="ct"/> stops it between batches (OperationCanceledException).
     /// </summary>
-    public static EvaluationResult Evaluate(INetwork model, BatchLoader loader, IReadOnlyList<int> items, Loss? loss = null, int views = 1)
+    public static EvaluationResult Evaluate(INetwork model, BatchLoader loader, IReadOnlyList<int> items,
+        Loss? loss = null, int views = 1, CancellationToken ct = default)
     {
         int k = model.Classes;
         var confusion = new int[k, k];
@@ -22,7 +24,7 @@ public static class Evaluator
         double lossSum = 0;
         var logits = new float[loader.BatchSize * k];
         var probs = new float[loader.BatchSize * k];
-        foreach (var bt in loader.Run(items, epoch: 0, views))
+        foreach (var bt in loader.Run(items, epoch: 0, views, ct))
         {
             int n = bt.Count;
             var labels = bt.Labels.AsSpan(0, n);

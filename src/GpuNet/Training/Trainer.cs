@@ -119,14 +119,14 @@ public sealed class Trainer
     public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false,
         CancellationToken ct = default, IGradientReducer? ranks = null)
     {
-        using var run = TrainingRun.Open(o, obs, resume, ranks);
+        using var run = TrainingRun.Open(o, obs, resume, ct, ranks);
         while (run.Epoch < o.Epochs)
         {
             var (metrics, best) = run.TrainEpoch(ct);
             run.SaveEpoch(best);
             obs.EpochCompleted(metrics, best);
         }
-        return run.Result(run.Test());
+        return run.Result(run.Test(ct));
     }
 }
 

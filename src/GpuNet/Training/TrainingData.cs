@@ -6,12 +6,17 @@ namespace GpuNet.Training;
 /// <summary>
 /// The images of a training run: the folder's splits as <see cref="ImageStore"/>s sharing one <see cref="BadFiles"/>
 /// list, decoded into memory up front when they fit (<c>--cache</c>), else decoded every epoch by the loaders.
+/// The token it is opened with stops its loading (listing, size estimates, decoding into memory) and its
+/// <see cref="Sample"/> within an image or so: a Ctrl+C while a large data set loads ends the run at once.
 /// </summary>
 public sealed class TrainingData
 {
-    private TrainingData(FolderSplits splits, ImageStore train, ImageStore validation, ImageStore? test, BadFiles bad, bool cached)
+    private readonly CancellationToken _ct;
+
+    private TrainingData(FolderSplits splits, ImageStore train, ImageStore validation, ImageStore? test, BadFiles bad,
+        bool cached, CancellationToken ct)
     {
-        Splits = splits; Train = train; Validation = validation; Test = test; Bad = bad; Cached = cached;
+        Splits = splits; Train = train; Validation = validation; Test = test; Bad = bad; Cached = cached; _ct = ct;
     }
 
     public FolderSplits Splits { get; }
@@ -33,13 +38,14 @@ public sealed class TrainingData
         return r;
     }
 
-    public static TrainingData Open(TrainOptions o, ITrainingObserver obs)
+    public static TrainingData Open(TrainOptions o, ITrainingObserver obs, CancellationToken ct = default)
     {
         if (o.Cache is not ("auto" or "on" or "off")) throw new ArgumentException($"--cache takes auto, on or off, got '{o.Cache}'");
         if (o.MaxPixels < 1) throw new ArgumentException($"--max-pixels must be positive, got {o.MaxPixels}");
         if (!Directory.Exists(o.Data))
-            throw new DataException($"{o.Data}: data folder does not exist (data-scripts/mnist.sh DIR makes the MNIST one, data-scripts/shapes.sh DIR a synthetic RGB one)");
-        var splits = ImageFolder.Split(o.Data, o.Seed, o.ValidationFraction, ParseRatios(o.SplitRatios));
+            throw new DataException(FileNames.Unopenable(o.Data) ?? $"{o.Data}: data folder does not exist " +
+                "(data-scripts/mnist.sh DIR makes the MNIST one, data-scripts/shapes.sh DIR a synthetic RGB one)");
+        var splits = ImageFolder.Split(o.Data, o.Seed, o.ValidationFraction, ParseRatios(o.SplitRatios), ct);
         var train = splits.Train;
         var val = splits.Validation;
         if (o.Limit > 0)
@@ -61,18 +67,19 @@ public sealed class TrainingData
         bool cache = o.Cache == "on";
         if (o.Cache == "auto")
         {
-            long bytes = stores.Sum(s => s?.EstimateDecodedBytes() ?? 0);
+            long bytes = stores.Sum(s => s?.EstimateDecodedBytes(ct: ct) ?? 0);
             cache = bytes <= (long)o.CacheMiB << 20;
             obs.Message($"decoded images ≈ {bytes / (1024.0 * 1024.0):F0} MiB: {(cache ? "decoding once into memory" : $"over --cache-mib {o.CacheMiB}, decoding every epoch")}");
         }
         if (cache)
         {
             string[] what = ["train images", "validation images", "test images"];
-            for (int i = 0; i < 3; i++) stores[i]?.Preload(o.Workers > 0 ? o.Workers : Environment.ProcessorCount, (d, t) => obs.Loading(what[i], d, t));
+            int workers = o.Workers > 0 ? o.Workers : Environment.ProcessorCount;
+            for (int i = 0; i < 3; i++) stores[i]?.Preload(workers, (d, t) => obs.Loading(what[i], d, t), ct);
             if (stores[0]!.Readable().Length == 0)
                 throw new DataException($"{train.Directory}: none of its {train.Count} files is a readable image (first: {bad.Messages.FirstOrDefault()})");
         }
-        return new TrainingData(splits, stores[0]!, stores[1]!, stores[2], bad, cache);
+        return new TrainingData(splits, stores[0]!, stores[1]!, stores[2], bad, cache, ct);
     }
 
     /// <summary>Up to <paramref name="count"/> readable training images, evenly spaced, decoded (for statistics).</summary>
@@ -81,7 +88,10 @@ public sealed class TrainingData
         var readable = Train.Readable();
         int n = Math.Min(count, readable.Length);
         for (int k = 0; k < n; k++)
+        {
+            _ct.ThrowIfCancellationRequested();
             if (Train.Get(readable[(int)((long)k * readable.Length / n)]) is { } im) yield return im;
+        }
     }
 
     /// <summary>Writes skipped.txt (atomically) when bad files were met; returns how many.</summary>

@@ -77,7 +77,7 @@ public sealed class TrainingRun : IDisposable
     /// state and history from last.ckpt and metrics.csv.
     /// </summary>
     public static TrainingRun Open(TrainOptions o, ITrainingObserver obs, bool resume = false,
-        IGradientReducer? ranks = null)
+        CancellationToken ct = default, IGradientReducer? ranks = null)
     {
         o.Validate();
         ranks ??= new SingleProcessReducer();
@@ -103,7 +103,7 @@ public sealed class TrainingRun : IDisposable
             if (writes) RunFolder.RemoveStaleTemps(o.Out, obs);
             var (device, devices) = DataParallel.DevicesFor(ranks, o.Device, o.Devices);
             net = new NetworkBuilder(o.Model, device, devices, obs, Trainer.ParseConvAlgorithm(o.ConvAlgorithm));
-            var data = TrainingData.Open(o, obs);
+            var data = TrainingData.Open(o, obs, ct);
             return new TrainingRun(o, obs, ranks, net, data, optimizer, schedule, lossKind, scheme, last);
         }
         catch
@@ -269,7 +269,7 @@ public sealed class TrainingRun : IDisposable
         DataParallel.AverageBuffers(_ranks, Model);
         var val = _data.Validation.Count > 0
             ? DataParallel.Sum(_ranks,
-                Evaluator.Evaluate(Model, _valLoader, _ranks.Shard.Of(_data.Validation.Readable()), _loss))
+                Evaluator.Evaluate(Model, _valLoader, _ranks.Shard.Of(_data.Validation.Readable()), _loss, ct: ct))
             : null;
         ReportSkipped();
         double valAcc = val?.Accuracy ?? correct / (double)seen;
@@ -301,7 +301,7 @@ public sealed class TrainingRun : IDisposable
     }
 
     /// <summary>The best checkpoint on the test split (null without test images or without a best checkpoint).</summary>
-    public EvaluationResult? Test()
+    public EvaluationResult? Test(CancellationToken ct = default)
     {
         string bestFile = Path.Combine(RunDirectory, Trainer.BestCheckpoint);
         if (_data.Test is null) return null;
@@ -315,7 +315,7 @@ public sealed class TrainingRun : IDisposable
         else return null;
         var testLoader = new BatchLoader(_data.Test, _testTf, _o.Batch, _o.Workers, _o.Prefetch, _o.Seed);
         var part = Evaluator.Evaluate(Model, testLoader, _ranks.Shard.Of(_data.Test.Readable()), _loss,
-            _o.TenCrop ? TenCrop.Views : 1);
+            _o.TenCrop ? TenCrop.Views : 1, ct);
         var result = DataParallel.Sum(_ranks, part);
         ReportSkipped();
         return result;

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using GpuNet.Models;
+using GpuNet.Optim;
 using GpuNet.Runtime.Cpu;
 using GpuNet.Training;
 
@@ -16,7 +17,8 @@ public sealed class CheckpointTests : IDisposable
         model = ModelZoo.Create("lenet5", _acc);
         Initializer.Apply(model, InitScheme.He, new Rng((ulong)seed));
         string path = Path.Combine(_dir, $"m{seed}.ckpt");
-        Checkpoint.Save(path, new Dictionary<string, string> { ["model"] = "lenet5" }, model.Parameters.Select(p => (p.Name, p.Data)));
+        Checkpoint.Save(path, new Dictionary<string, string> { ["model"] = "lenet5" },
+            Checkpoint.NetworkTensors(model, optimizer: null));
         return path;
     }
 
@@ -27,7 +29,7 @@ public sealed class CheckpointTests : IDisposable
         using (a)
         using (var b = ModelZoo.Create("lenet5", _acc))
         {
-            Checkpoint.LoadParameters(b, Checkpoint.Read(path));
+            Checkpoint.LoadNetwork(b, Checkpoint.Read(path));
             foreach (var (pa, pb) in a.Parameters.Zip(b.Parameters)) Assert.Equal(pa.Data.ToArray(), pb.Data.ToArray());
         }
         Assert.Single(Directory.GetFiles(_dir));
@@ -36,6 +38,41 @@ public sealed class CheckpointTests : IDisposable
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         Assert.StartsWith("{\"__metadata__\"", System.Text.Encoding.UTF8.GetString(bytes, 8, (int)n));
         Assert.Equal(8 + (long)n + 61_706 * 4, bytes.Length);
+    }
+
+    [Theory]
+    [InlineData("momentum")]
+    [InlineData("adam")]
+    public void Optimizer_state_round_trips_so_the_next_step_is_the_same(string name)
+    {
+        // production's path: a run saves NetworkTensors(model, optimizer) and resumes through LoadNetwork
+        using var a = ModelZoo.Create("lenet5", _acc);
+        using var b = ModelZoo.Create("lenet5", _acc);
+        Initializer.Apply(a, InitScheme.He, new Rng(5));
+        using var optA = Optimizer.Create(name, 0.01f);
+        using var optB = Optimizer.Create(name, 0.01f);
+        void RandomGradients(Model m)
+        {
+            var r = new Rng(8);
+            foreach (var p in m.Parameters.Where(p => p.Trainable))
+                p.Grad!.CopyFrom(Enumerable.Range(0, p.Grad.Length).Select(_ => (float)r.NextGaussian()).ToArray());
+        }
+        for (int i = 0; i < 3; i++) { RandomGradients(a); optA.Step(a.Parameters); }
+        string path = Path.Combine(_dir, $"{name}.ckpt");
+        Checkpoint.Save(path, new Dictionary<string, string> { ["model"] = "lenet5" }, Checkpoint.NetworkTensors(a, optA));
+        Checkpoint.LoadNetwork(b, Checkpoint.Read(path), optB);
+        optB.StepCount = optA.StepCount;
+        var stateA = optA.StateTensors(a.Parameters).ToList();
+        var stateB = optB.StateTensors(b.Parameters).ToDictionary(s => s.Key, s => s.Tensor);
+        Assert.NotEmpty(stateA);
+        foreach (var (key, t) in stateA)
+        {
+            Assert.Contains(t.ToArray(), v => v != 0f);
+            Assert.Equal(t.ToArray(), stateB[key].ToArray());
+        }
+        RandomGradients(a); optA.Step(a.Parameters);
+        RandomGradients(b); optB.Step(b.Parameters);
+        foreach (var (pa, pb) in a.Parameters.Zip(b.Parameters)) Assert.Equal(pa.Data.ToArray(), pb.Data.ToArray());
     }
 
     [Fact]
@@ -56,7 +93,7 @@ public sealed class CheckpointTests : IDisposable
         string path = SaveLeNet(3, out var m);
         m.Dispose();
         using var other = ModelZoo.Create("alexnet-small", _acc);
-        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadParameters(other, Checkpoint.Read(path)));
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadNetwork(other, Checkpoint.Read(path)));
         Assert.Contains("holds model 'lenet5', not 'alexnet-small'", e.Message);
     }
 
@@ -66,7 +103,7 @@ public sealed class CheckpointTests : IDisposable
         string path = SaveLeNet(4, out var m);
         m.Dispose();
         using var twelve = ModelZoo.Create("lenet5", _acc, 12);
-        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadParameters(twelve, Checkpoint.Read(path)));
+        var e = Assert.Throws<CheckpointException>(() => Checkpoint.LoadNetwork(twelve, Checkpoint.Read(path)));
         Assert.Contains("'fc2.weight' has shape (10, 84)", e.Message);
     }
 
