@@ -30,8 +30,9 @@ public static class Program
         root.Subcommands.Add(ClassicCommands.Cluster());
         root.Subcommands.Add(ClassicCommands.Pca());
         // piped to a file or a CI log: plain text (no colour escapes), and 200 columns rather than Spectre's 80, which
-        // wraps wide tables cell by cell
-        if (Console.IsOutputRedirected)
+        // wraps wide tables cell by cell; likewise under mpirun, which gives every rank a terminal of its own even when
+        // the job's output goes to a file
+        if (Console.IsOutputRedirected || GpuNet.Distributed.DataParallel.UnderMpirun)
         {
             Spectre.Console.AnsiConsole.Profile.Width = 200;
             Spectre.Console.AnsiConsole.Profile.Capabilities.Ansi = false;
