@@ -10,10 +10,9 @@ namespace GpuNet.Distributed;
 /// The trainable parameters are cut, in backward order (the last layer first), into buckets of about
 /// <see cref="BucketFloats"/> floats (by default a quarter of the model, between 64 KiB and 4 MiB, so even a small
 /// model's reduction starts while backward still runs; <c>GPUNET_MPI_BUCKET_KIB</c> sets it), each with a pinned host
-/// buffer. As backward reports a layer's gradients they
-/// are copied into their bucket; a bucket whose gradients are all in is reduced at once, while backward goes on
-/// (buckets start strictly in order, so every rank issues the same collectives in the same order, whatever the
-/// threads of a split network do). Each report also drives the reductions in flight (MPI_Test), as OpenMPI
+/// buffer. As backward reports a layer's gradients they are copied into their bucket; a bucket whose gradients are
+/// all in is reduced at once, while backward goes on (buckets start strictly in order, so every rank issues the same
+/// collectives in the same order, whatever the threads of a split network do). Each report also drives the reductions in flight (MPI_Test), as OpenMPI
 /// progresses non-blocking collectives only inside MPI calls. <see cref="FinishStep"/> waits for the rest and writes
 /// sum / global count back to every gradient. The first bucket starts with two more numbers: the rank's image count and
 /// its stop request, so the global count and a stop reach every rank with the gradients.
