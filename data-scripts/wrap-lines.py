@@ -233,7 +233,7 @@ def wrap_once(text):
             return text[:start] + head + '\n' + cont + tail.lstrip() + text[start + len(line):], True, stuck
         # a string literal running past the limit: cut it at a space
         for (s, e, prefix, ok) in strings:
-            if not ok or not (start <= s < start + LIMIT - 10 and e > start + LIMIT):
+            if not ok or not (start <= s < start + LIMIT - 10 and e > start + LIMIT - 8):
                 continue
             after = text[e:e + 2].lstrip()[:1]
             if after in '.[':

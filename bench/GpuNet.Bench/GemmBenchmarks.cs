@@ -6,7 +6,8 @@ namespace GpuNet.Bench;
 
 /// <summary>
 /// SGEMM C = A·B (square, row-major, fp32) on the CPU accelerator next to OpenBLAS
-/// cblas_sgemm in the same process, all on all cores. The Ratio column is GpuNet time / OpenBLAS time (below 1 is faster than OpenBLAS).
+/// cblas_sgemm in the same process, all on all cores. The Ratio column is GpuNet time / OpenBLAS time (below 1 is
+/// faster than OpenBLAS).
 /// </summary>
 [MemoryDiagnoser(false)]
 public unsafe class GemmBenchmarks

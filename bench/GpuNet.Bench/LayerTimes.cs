@@ -20,7 +20,8 @@ internal static class LayerTimes
             using var model = ModelZoo.Create(modelName, acc);
             Initializer.Apply(model, InitScheme.AlexNet, new Rng(1));
             var r = new Rng(2);
-            using var x = acc.FromHost(Enumerable.Range(0, batch * model.InputShape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)r.NextGaussian()).ToArray(), [batch, .. model.InputShape]);
+            using var x = acc.FromHost(Enumerable.Range(0, batch * model.InputShape.Aggregate(1, (a, b) => a * b))
+                .Select(_ => (float)r.NextGaussian()).ToArray(), [batch, .. model.InputShape]);
             var fwd = new double[model.Layers.Count]; var bwd = new double[model.Layers.Count];
             for (int s = -3; s < steps; s++)   // 3 warm-up steps: program builds and the per-shape algorithm choice
             {
@@ -46,11 +47,14 @@ internal static class LayerTimes
                 model.Layers.Select(l => $"{l.Name} | {l.Kind} {l.Details}").ToArray()));
         }
         Console.WriteLine($"\n{modelName}, batch {batch}, mean of {steps} steps, ms per layer (forward / backward)");
-        Console.WriteLine("| layer | type | " + string.Join(" | ", columns.Select(c => $"{c.Device} fwd | {c.Device} bwd")) + " |");
+        Console.WriteLine("| layer | type | "
+            + string.Join(" | ", columns.Select(c => $"{c.Device} fwd | {c.Device} bwd")) + " |");
         Console.WriteLine("|---|---|" + string.Concat(columns.Select(_ => "---|---|")));
         for (int i = 0; i < columns[0].Layers.Length; i++)
-            Console.WriteLine($"| {columns[0].Layers[i]} | " + string.Join(" | ", columns.Select(c => $"{c.Fwd[i]:F3} | {c.Bwd[i]:F3}")) + " |");
-        Console.WriteLine("| total | | " + string.Join(" | ", columns.Select(c => $"{c.Fwd.Sum():F2} | {c.Bwd.Sum():F2}")) + " |");
+            Console.WriteLine($"| {columns[0].Layers[i]} | "
+                + string.Join(" | ", columns.Select(c => $"{c.Fwd[i]:F3} | {c.Bwd[i]:F3}")) + " |");
+        Console.WriteLine("| total | | "
+            + string.Join(" | ", columns.Select(c => $"{c.Fwd.Sum():F2} | {c.Bwd.Sum():F2}")) + " |");
         return 0;
     }
 }

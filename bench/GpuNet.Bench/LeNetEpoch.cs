@@ -45,7 +45,9 @@ internal static class LeNetEpoch
             double sum = stats.ToArray()[0];
             sw.Stop();
             using var proc = Process.GetCurrentProcess();
-            Console.WriteLine($"| {e} | {sw.Elapsed.TotalSeconds:F2} | {set.Count / sw.Elapsed.TotalSeconds:N0} | {sum / set.Count:F4} | {proc.WorkingSet64 / 1048576.0:F0} | {acc.PeakBytes / 1048576.0:F1} |");
+            Console.WriteLine(
+                $"| {e} | {sw.Elapsed.TotalSeconds:F2} | {set.Count / sw.Elapsed.TotalSeconds:N0} | " +
+                $"{sum / set.Count:F4} | {proc.WorkingSet64 / 1048576.0:F0} | {acc.PeakBytes / 1048576.0:F1} |");
         }
         using var p = Process.GetCurrentProcess();
         Console.WriteLine($"peak RSS {p.PeakWorkingSet64 / 1048576.0:F0} MiB");

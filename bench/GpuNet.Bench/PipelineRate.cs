@@ -32,7 +32,8 @@ internal static class PipelineRate
         Console.WriteLine($"{files.Count} files from {dir} (first {first.Width}x{first.Height}) x {passes} a round, " +
             $"{workers} threads, transform [{spec}] into {string.Join("x", shape)}, batch 128, " +
             $"the pipeline decodes JPEG through {decoder}");
-        // sources at least twice the resize decode at reduced scale in the pipeline; the bench then also shows that rate
+        // sources at least twice the resize decode at reduced scale in the pipeline; the bench then also shows that
+        // rate
         bool reduced = tf.DecodeShorterSide > 0 && Math.Min(first.Width, first.Height) >= 2 * tf.DecodeShorterSide;
         var paths = new List<(string Name, Reader Read)>();
         if (turbo) paths.Add(("TurboJPEG", ImageDecoder.Read));

@@ -10,7 +10,8 @@ using GpuNet.Bench;
 var root = new RootCommand("GpuNet benchmarks: side by side in one run, figures with the machine in bench/RESULTS.md");
 
 var gemm = new Command("gemm", "SGEMM 512/1024/2048: the CPU accelerator's GEMM (both micro-kernels) beside OpenBLAS " +
-    "in the same process (BenchmarkDotNet, in-process); extra arguments go to BenchmarkDotNet") { TreatUnmatchedTokensAsErrors = false };
+    "in the same process (BenchmarkDotNet, in-process); extra arguments go to BenchmarkDotNet")
+{ TreatUnmatchedTokensAsErrors = false };
 gemm.SetAction(r =>
 {
     if (!OpenBlas.Available)
@@ -35,9 +36,11 @@ var lModel = Arg("model", "lenet5, alexnet or alexnet-small", "lenet5");
 var lBatch = Arg("batch", "images per batch", 32);
 var lSteps = Arg("steps", "timed steps after 3 warm-up steps", 50);
 var lDevices = Arg("devices", "devices side by side, a comma list such as cpu,cuda:0", "cpu");
-var layers = new Command("layers", "Forward and backward ms of every layer, one column per device, the same weights and " +
+var layers =
+    new Command("layers", "Forward and backward ms of every layer, one column per device, the same weights and " +
     "inputs on each") { lModel, lBatch, lSteps, lDevices };
-layers.SetAction(r => LayerTimes.Run(r.GetValue(lModel)!, r.GetValue(lBatch), r.GetValue(lSteps), r.GetValue(lDevices)!));
+layers.SetAction(r =>
+    LayerTimes.Run(r.GetValue(lModel)!, r.GetValue(lBatch), r.GetValue(lSteps), r.GetValue(lDevices)!));
 root.Subcommands.Add(layers);
 
 var pDir = new Argument<string>("dir") { Description = "an image folder (e.g. from gpunet make-shapes)" };
@@ -46,13 +49,15 @@ var pRounds = Arg("rounds", "alternating rounds of at least 20,000 images", 5);
 var pWorkers = Arg("workers", "loader threads (0: one per core)", 0);
 var pipeline = new Command("pipeline", "The input pipeline's images/s (decode, augment, batch) beside the raw decode " +
     "of the same files through TurboJPEG and SkiaSharp") { pDir, pModel, pRounds, pWorkers };
-pipeline.SetAction(r => PipelineRate.Run(r.GetValue(pDir)!, r.GetValue(pModel)!, r.GetValue(pRounds), r.GetValue(pWorkers)));
+pipeline.SetAction(r =>
+    PipelineRate.Run(r.GetValue(pDir)!, r.GetValue(pModel)!, r.GetValue(pRounds), r.GetValue(pWorkers)));
 root.Subcommands.Add(pipeline);
 
 var eMnist = Arg("mnist", "the MNIST image folders", "data/mnist");
 var eEpochs = Arg("epochs", "epochs to time", 3);
 var eDevice = Arg("device", "the device", "cpu");
-var lenet = new Command("lenet-epoch", "LeNet-5 training epochs over the 60,000 MNIST images, stepping as the trainer " +
+var lenet =
+    new Command("lenet-epoch", "LeNet-5 training epochs over the 60,000 MNIST images, stepping as the trainer " +
     "does (batch 32, the default recipe), with RSS after each epoch") { eMnist, eEpochs, eDevice };
 lenet.SetAction(r => LeNetEpoch.Run(r.GetValue(eMnist)!, r.GetValue(eEpochs), 32, r.GetValue(eDevice)!));
 root.Subcommands.Add(lenet);

@@ -8,7 +8,8 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand(
-            "GpuNet: a deep-learning engine in C# with a managed CPU accelerator and ILGPU kernels on CUDA, OpenCL and the CPU.\n" +
+            "GpuNet: a deep-learning engine in C# with a managed CPU accelerator and ILGPU kernels on CUDA, OpenCL " +
+            "and the CPU.\n" +
             "Trains LeNet-5 and AlexNet from image folders of JPEG, PNG, WebP, BMP or GIF files " +
             "(DIR/train/<class>/*, DIR/test/<class>/*).\n" +
             "Quick start: data-scripts/quickstart.sh fetches MNIST and trains LeNet-5 on the CPU.");

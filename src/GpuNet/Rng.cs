@@ -24,7 +24,11 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 
-    public ulong[] State { get => [_s0, _s1, _s2, _s3]; set => (_s0, _s1, _s2, _s3) = (value[0], value[1], value[2], value[3]); }
+    public ulong[] State
+    {
+        get => [_s0, _s1, _s2, _s3];
+        set => (_s0, _s1, _s2, _s3) = (value[0], value[1], value[2], value[3]);
+    }
 
     public ulong NextULong()
     {

@@ -9,7 +9,10 @@ internal static class Common
 {
     public static Option<string> Device() => new("--device", "-d")
     {
-        Description = "Accelerator to run on: cpu (all cores), cpu:T (T threads), cuda or cuda:i (NVIDIA GPUs through ILGPU), opencl or opencl:i (OpenCL 2.0+ devices), ilgpu-cpu (the GPU kernels run on the CPU, slow: for checking); `gpunet devices` lists them",
+        Description =
+            "Accelerator to run on: cpu (all cores), cpu:T (T threads), cuda or cuda:i (NVIDIA GPUs through ILGPU), " +
+            "opencl or opencl:i (OpenCL 2.0+ devices), ilgpu-cpu (the GPU kernels run on the CPU, slow: for " +
+            "checking); `gpunet devices` lists them",
         DefaultValueFactory = _ => "cpu",
     };
 
@@ -27,10 +30,12 @@ internal static class Common
         return new DeviceSet(all[0], all.Length > 1 ? all[1] : null);
     }
 
-    public static Option<int> Batch(int def) => new("--batch", "-b") { Description = "Images per batch", DefaultValueFactory = _ => def };
+    public static Option<int> Batch(int def) =>
+        new("--batch", "-b") { Description = "Images per batch", DefaultValueFactory = _ => def };
 
     /// <summary>
-    /// Runs a command body; bad input becomes one red line on stderr naming what is wrong, and exit code 1 (2 for usage).
+    /// Runs a command body; bad input becomes one red line on stderr naming what is wrong, and exit code 1 (2 for
+    /// usage).
     /// An <see cref="IOException"/> (a file that cannot be read or saved, a full disk) is one such line too.
     /// A rank of an mpirun job that fails says so with its rank, then ends the whole job (MPI_Abort): the other ranks
     /// would otherwise wait for it forever.
@@ -69,8 +74,10 @@ internal static class Common
     }
 
     /// <summary>
-    /// Creates the folder <paramref name="outDir"/> by letting <paramref name="write"/> fill a temporary sibling that is
-    /// renamed at the end, so an interrupted run leaves no half folder behind. An existing non-empty folder is an error.
+    /// Creates the folder <paramref name="outDir"/> by letting <paramref name="write"/> fill a temporary sibling that
+    /// is
+    /// renamed at the end, so an interrupted run leaves no half folder behind. An existing non-empty folder is an
+    /// error.
     /// </summary>
     public static void WriteFolder(string outDir, Action<string> write)
     {
@@ -90,7 +97,9 @@ internal static class Common
             ? $"error: rank {job.Rank}: {message}"
             : $"error: {message}");
 
-    /// <summary>Every command's --verbose: an error also prints the .NET stack trace (as GPUNET_DEBUG=1 does).</summary>
+    /// <summary>
+    /// Every command's --verbose: an error also prints the .NET stack trace (as GPUNET_DEBUG=1 does).
+    /// </summary>
     public static readonly Option<bool> Verbose = new("--verbose")
     {
         Description = "On an error, print the .NET stack trace too (as GPUNET_DEBUG=1 does)", Recursive = true,
@@ -98,7 +107,8 @@ internal static class Common
 
     private static void Trace(ParseResult r, Exception e)
     {
-        if (r.GetValue(Verbose) || Environment.GetEnvironmentVariable("GPUNET_DEBUG") == "1") Console.Error.WriteLine(e);
+        if (r.GetValue(Verbose) || Environment.GetEnvironmentVariable("GPUNET_DEBUG") == "1")
+            Console.Error.WriteLine(e);
     }
 
     public static string Percent(double v) => $"{v * 100:F2}%";
@@ -114,7 +124,8 @@ internal static class Common
         {
             var row = new List<string> { Markup.Escape(r.Classes[i]) };
             for (int j = 0; j < r.Classes.Length; j++)
-                row.Add(i == j ? $"[green]{r.Confusion[i, j]}[/]" : r.Confusion[i, j] == 0 ? "[grey]0[/]" : $"[red]{r.Confusion[i, j]}[/]");
+                row.Add(i == j ? $"[green]{r.Confusion[i, j]}[/]" : r.Confusion[i, j] == 0 ? "[grey]0[/]"
+                    : $"[red]{r.Confusion[i, j]}[/]");
             t.AddRow(row.ToArray());
         }
         return t;

@@ -15,15 +15,42 @@ internal static class EvaluateCommand
 
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "Checkpoint written by `gpunet train` (e.g. RUN/best.ckpt)", Required = true };
-        var data = new Option<string>("--data") { Description = "Image folder to evaluate, one sub-folder per class (e.g. DIR/test)", Required = true };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object (accuracy, top5, loss, count, classes, confusion) instead of tables" };
-        var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it" };
-        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average the softmax over ten crops (corners, centre, mirrored), as in the AlexNet paper" };
-        var workers = new Option<int>("--workers") { Description = "Threads decoding images (0: one per core)", DefaultValueFactory = _ => 0 };
-        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images larger than this many pixels", DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels };
+        var checkpoint = new Option<string>("--checkpoint",
+            "-c")
+        { Description = "Checkpoint written by `gpunet train` (e.g. RUN/best.ckpt)", Required = true };
+        var data = new Option<string>("--data")
+        {
+            Description =
+            "Image folder to evaluate, one sub-folder per class (e.g. DIR/test)", Required = true
+        };
+        var json = new Option<bool>("--json")
+        {
+            Description =
+            "Print one JSON object (accuracy, top5, loss, count, classes, confusion) instead of tables"
+        };
+        var strict =
+            new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it" };
+        var tenCrop = new Option<bool>("--ten-crop")
+        {
+            Description =
+            "Average the softmax over ten crops (corners, centre, mirrored), as in the AlexNet paper"
+        };
+        var workers = new Option<int>("--workers")
+        {
+            Description = "Threads decoding images (0: one per core)",
+            DefaultValueFactory = _ => 0
+        };
+        var maxPixels = new Option<long>("--max-pixels")
+        {
+            Description = "Refuse images larger than this many pixels",
+            DefaultValueFactory = _ => ImageDecoder.DefaultMaxPixels
+        };
         var device = Common.Device();
-        var devices = new Option<string?>("--devices") { Description = "Two devices A,B: evaluate AlexNet split into two towers (the checkpoint may come from either kind of run)" };
+        var devices = new Option<string?>("--devices")
+        {
+            Description =
+            "Two devices A,B: evaluate AlexNet split into two towers (the checkpoint may come from either kind of run)"
+        };
         var batch = Common.Batch(256);
         var output = new Option<string?>("--out", "-o")
         {
@@ -42,8 +69,10 @@ internal static class EvaluateCommand
             var files = ImageFolder.List(r.GetValue(data)!, tm.Classes);
             var bad = new BadFiles(r.GetValue(strict));
             var store = new ImageStore(files, bad, r.GetValue(maxPixels));
-            var loader = new BatchLoader(store, tm.EvaluationTransform(r.GetValue(tenCrop)), r.GetValue(batch), r.GetValue(workers));
-            var res = Evaluator.Evaluate(tm.Network, loader, Enumerable.Range(0, files.Count).ToArray(), views: r.GetValue(tenCrop) ? TenCrop.Views : 1);
+            var loader = new BatchLoader(store, tm.EvaluationTransform(r.GetValue(tenCrop)), r.GetValue(batch),
+                r.GetValue(workers));
+            var res = Evaluator.Evaluate(tm.Network, loader, Enumerable.Range(0, files.Count).ToArray(),
+                views: r.GetValue(tenCrop) ? TenCrop.Views : 1);
             var skipped = bad.Messages;
             foreach (var s in skipped.Take(5)) Console.Error.WriteLine($"warning: skipped {s}");
             if (skipped.Count > 5) Console.Error.WriteLine($"warning: skipped {skipped.Count} images in all");
@@ -53,12 +82,19 @@ internal static class EvaluateCommand
                 $"accuracy {Common.Percent(res.Accuracy)}";
             if (r.GetValue(json))
             {
-                var confusion = Enumerable.Range(0, res.Classes.Length).Select(i => Enumerable.Range(0, res.Classes.Length).Select(j => res.Confusion[i, j]).ToArray()).ToArray();
-                Console.WriteLine(JsonSerializer.Serialize(new { accuracy = res.Accuracy, top5 = res.Top5, count = res.Count, skipped = skipped.Count, classes = res.Classes, confusion }));
+                var confusion = Enumerable.Range(0, res.Classes.Length)
+                    .Select(i => Enumerable.Range(0, res.Classes.Length).Select(j => res.Confusion[i, j]).ToArray())
+                        .ToArray();
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    accuracy = res.Accuracy, top5 = res.Top5,
+                    count = res.Count, skipped = skipped.Count, classes = res.Classes, confusion
+                }));
                 ConfusionChart.Write(chartDir, ConfusionFile, res.Confusion, res.Classes, title);
                 return 0;
             }
-            AnsiConsole.MarkupLine($"images: {res.Count}{(skipped.Count > 0 ? $" ([yellow]{skipped.Count} skipped[/])" : "")}");
+            AnsiConsole.MarkupLine(
+                $"images: {res.Count}{(skipped.Count > 0 ? $" ([yellow]{skipped.Count} skipped[/])" : "")}");
             AnsiConsole.MarkupLine($"accuracy: [bold]{Common.Percent(res.Accuracy)}[/]");
             AnsiConsole.MarkupLine($"top-5 accuracy: {Common.Percent(res.Top5)}");
             if (res.Classes.Length <= 30) AnsiConsole.Write(Common.Confusion(res));

@@ -8,23 +8,40 @@ internal static class ImportIdxCommand
 {
     public static Command Create()
     {
-        var images = new Option<string>("--images") { Description = "IDX image file (e.g. train-images-idx3-ubyte)", Required = true };
-        var labels = new Option<string>("--labels") { Description = "IDX label file (e.g. train-labels-idx1-ubyte)", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Folder to create: OUT/<label>/<index>.png", Required = true };
-        var expect = new Option<int?>("--expect") { Description = "Fail unless the files hold exactly this many images" };
-        var cmd = new Command("import-idx", "Convert MNIST-style IDX files into an image folder of grayscale PNGs") { images, labels, output, expect };
+        var images = new Option<string>("--images")
+        {
+            Description = "IDX image file (e.g. train-images-idx3-ubyte)",
+            Required = true
+        };
+        var labels = new Option<string>("--labels")
+        {
+            Description = "IDX label file (e.g. train-labels-idx1-ubyte)",
+            Required = true
+        };
+        var output = new Option<string>("--out", "-o")
+        {
+            Description = "Folder to create: OUT/<label>/<index>.png",
+            Required = true
+        };
+        var expect =
+            new Option<int?>("--expect") { Description = "Fail unless the files hold exactly this many images" };
+        var cmd = new Command("import-idx",
+            "Convert MNIST-style IDX files into an image folder of grayscale PNGs") { images, labels, output, expect };
         cmd.SetGuardedAction(r =>
         {
             string imgPath = r.GetValue(images)!, labPath = r.GetValue(labels)!, outDir = r.GetValue(output)!;
             var (count, rows, cols, pixels) = Idx.ReadImages(imgPath);
             var labs = Idx.ReadLabels(labPath);
-            if (labs.Length != count) throw new DataException($"{labPath}: {labs.Length} labels for the {count} images of {imgPath}");
-            if (r.GetValue(expect) is int e && e != count) throw new DataException($"{imgPath}: holds {count} images, expected {e}");
+            if (labs.Length != count)
+                throw new DataException($"{labPath}: {labs.Length} labels for the {count} images of {imgPath}");
+            if (r.GetValue(expect) is int e && e != count)
+                throw new DataException($"{imgPath}: holds {count} images, expected {e}");
             Common.WriteFolder(outDir, tmp =>
             {
                 foreach (var l in labs.Distinct()) Directory.CreateDirectory(Path.Combine(tmp, l.ToString()));
                 int done = 0;
-                AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                AnsiConsole.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(),
+                    new PercentageColumn(), new RemainingTimeColumn())
                     .Start(ctx =>
                     {
                         var task = ctx.AddTask($"writing {count} PNGs", maxValue: count);
@@ -38,7 +55,8 @@ internal static class ImportIdxCommand
                         task.Value = count;
                     });
             });
-            Console.WriteLine($"wrote {count} images of {cols}x{rows} in {labs.Distinct().Count()} classes to {outDir}");
+            Console.WriteLine(
+                $"wrote {count} images of {cols}x{rows} in {labs.Distinct().Count()} classes to {outDir}");
             return 0;
         });
         return cmd;

@@ -10,17 +10,25 @@ internal static class PredictCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Option<string>("--checkpoint", "-c") { Description = "Checkpoint written by `gpunet train`", Required = true };
-        var top = new Option<int>("--top", "-k") { Description = "How many classes to print per image", DefaultValueFactory = _ => 3 };
+        var checkpoint = new Option<string>("--checkpoint",
+            "-c")
+        { Description = "Checkpoint written by `gpunet train`", Required = true };
+        var top = new Option<int>("--top", "-k")
+        {
+            Description = "How many classes to print per image",
+            DefaultValueFactory = _ => 3
+        };
         var device = Common.Device();
-        var devices = new Option<string?>("--devices") { Description = "Two devices A,B: run AlexNet split into two towers" };
+        var devices =
+            new Option<string?>("--devices") { Description = "Two devices A,B: run AlexNet split into two towers" };
         var images = new Argument<string[]>("images")
         {
             Description = "JPEG, PNG, WebP, BMP or GIF images to classify " +
                 "(any size: the checkpoint's evaluation transform applies)",
             Arity = ArgumentArity.OneOrMore,
         };
-        var cmd = new Command("predict", "Print the top-k classes of each image with their probabilities") { checkpoint, top, device, devices, images };
+        var cmd = new Command("predict", "Print the top-k classes of each image with their probabilities") { checkpoint,
+            top, device, devices, images };
         cmd.SetGuardedAction(r =>
         {
             var paths = r.GetValue(images)!;
@@ -34,7 +42,8 @@ internal static class PredictCommand
             for (int i = 0; i < paths.Length; i++)
             {
                 var best = Enumerable.Range(0, tm.Classes.Length).OrderByDescending(j => probs[i][j]).Take(k);
-                Console.WriteLine($"{paths[i]}: " + string.Join(", ", best.Select(j => $"{tm.Classes[j]} {probs[i][j] * 100:F1}%")));
+                Console.WriteLine($"{paths[i]}: "
+                    + string.Join(", ", best.Select(j => $"{tm.Classes[j]} {probs[i][j] * 100:F1}%")));
             }
             return 0;
         });

@@ -3,7 +3,9 @@ using Spectre.Console;
 
 namespace GpuNet.Cli.Commands;
 
-/// <summary>Renders training progress: a bar per epoch with loss, images/s and ETA, and a line per finished epoch.</summary>
+/// <summary>
+/// Renders training progress: a bar per epoch with loss, images/s and ETA, and a line per finished epoch.
+/// </summary>
 internal sealed class SpectreObserver(ProgressContext ctx) : ITrainingObserver
 {
     private ProgressTask? _task;
@@ -14,7 +16,8 @@ internal sealed class SpectreObserver(ProgressContext ctx) : ITrainingObserver
 
     public void Loading(string what, int done, int total)
     {
-        if (!_loading.TryGetValue(what, out var t)) _loading[what] = t = ctx.AddTask($"loading {what}", maxValue: total);
+        if (!_loading.TryGetValue(what, out var t))
+            _loading[what] = t = ctx.AddTask($"loading {what}", maxValue: total);
         t.Value = done;
         if (done >= total) t.StopTask();
     }
@@ -34,7 +37,9 @@ internal sealed class SpectreObserver(ProgressContext ctx) : ITrainingObserver
     {
         _task?.StopTask();
         AnsiConsole.MarkupLine(
-            $"epoch {m.Epoch}: train loss {m.TrainLoss:F4} acc {Common.Percent(m.TrainAccuracy)}  val loss {m.ValidationLoss:F4} acc {Common.Percent(m.ValidationAccuracy)}  " +
-            $"lr {m.LearningRate:G3}  {m.Seconds:F1} s ({m.ImagesPerSecond:N0} img/s, waited {m.DataWaitSeconds:F1} s for data){(best ? "  [green]best[/]" : "")}");
+            $"epoch {m.Epoch}: train loss {m.TrainLoss:F4} acc {Common.Percent(m.TrainAccuracy)}  val loss " +
+            $"{m.ValidationLoss:F4} acc {Common.Percent(m.ValidationAccuracy)}  " +
+            $"lr {m.LearningRate:G3}  {m.Seconds:F1} s ({m.ImagesPerSecond:N0} img/s, waited {m.DataWaitSeconds:F1} " +
+            $"s for data){(best ? "  [green]best[/]" : "")}");
     }
 }

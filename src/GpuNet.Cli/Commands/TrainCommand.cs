@@ -13,28 +13,80 @@ internal static class TrainCommand
     {
         var d = new TrainOptions();
         var a = TrainOptions.ForModel("alexnet");
-        string ByModel<T>(T lenet, T alexnet) => $"default: {lenet} for lenet5, {alexnet} for alexnet and alexnet-small";
-        var model = new Option<string>("--model", "-m") { Description = $"Model: {string.Join(", ", ModelZoo.Names)}", DefaultValueFactory = _ => d.Model };
+        string ByModel<T>(T lenet, T alexnet) =>
+            $"default: {lenet} for lenet5, {alexnet} for alexnet and alexnet-small";
+        var model = new Option<string>("--model", "-m")
+        {
+            Description = $"Model: {string.Join(", ", ModelZoo.Names)}",
+            DefaultValueFactory = _ => d.Model
+        };
         var data = new Option<string?>("--data")
         {
             Description = "Image folder: DIR/train/<class>/* (optional DIR/val, DIR/test), " +
                 "or DIR/<class>/* split by --split; JPEG, PNG, WebP, BMP or GIF, any size",
         };
-        var epochs = new Option<int?>("--epochs", "-e") { Description = $"Total epochs ({ByModel(d.Epochs, a.Epochs)}); with --resume, the new total" };
+        var epochs = new Option<int?>("--epochs",
+            "-e")
+        { Description = $"Total epochs ({ByModel(d.Epochs, a.Epochs)}); with --resume, the new total" };
         var batch = Common.Batch(d.Batch);
         batch.Description += "; under mpirun the global batch, each rank taking its part";
-        var optimizer = new Option<string>("--optimizer") { Description = $"Optimizer: {string.Join(", ", Optimizer.Names)}", DefaultValueFactory = _ => d.Optimizer };
-        var lr = new Option<float?>("--lr") { Description = $"Initial learning rate ({ByModel(d.LearningRate, a.LearningRate)})" };
-        var momentum = new Option<float>("--momentum") { Description = "Momentum coefficient (momentum optimizer)", DefaultValueFactory = _ => d.Momentum };
-        var wd = new Option<float>("--weight-decay") { Description = "L2 weight decay on weights (not biases)", DefaultValueFactory = _ => 0f };
+        var optimizer = new Option<string>("--optimizer")
+        {
+            Description =
+            $"Optimizer: {string.Join(", ", Optimizer.Names)}", DefaultValueFactory = _ => d.Optimizer
+        };
+        var lr = new Option<float?>("--lr")
+        {
+            Description =
+            $"Initial learning rate ({ByModel(d.LearningRate, a.LearningRate)})"
+        };
+        var momentum = new Option<float>("--momentum")
+        {
+            Description = "Momentum coefficient (momentum optimizer)",
+            DefaultValueFactory = _ => d.Momentum
+        };
+        var wd = new Option<float>("--weight-decay")
+        {
+            Description = "L2 weight decay on weights (not biases)",
+            DefaultValueFactory = _ => 0f
+        };
         var l1 = new Option<float>("--l1") { Description = "L1 penalty on weights", DefaultValueFactory = _ => 0f };
-        var schedule = new Option<string>("--schedule") { Description = $"Learning-rate schedule: constant, step:EPOCHS:GAMMA, plateau[:PATIENCE] (divide by 10 when validation stalls) ({ByModel(d.Schedule, a.Schedule)})" };
-        var init = new Option<string?>("--init") { Description = $"Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet ({ByModel(d.Init, a.Init)})" };
-        var loss = new Option<string>("--loss") { Description = "Loss: cross-entropy, mse, mae, bce, hinge", DefaultValueFactory = _ => d.Loss };
-        var seed = new Option<ulong>("--seed") { Description = "Seed for initialisation, validation split, shuffling and dropout", DefaultValueFactory = _ => d.Seed };
-        var val = new Option<double>("--validation") { Description = "Fraction of train/ held out for validation", DefaultValueFactory = _ => d.ValidationFraction };
-        var limit = new Option<int>("--limit") { Description = "Train on at most this many images (0: all)", DefaultValueFactory = _ => 0 };
-        var strict = new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it with a warning" };
+        var schedule = new Option<string>("--schedule")
+        {
+            Description =
+            "Learning-rate schedule: constant, step:EPOCHS:GAMMA, plateau[:PATIENCE] (divide by 10 when validation " +
+            $"stalls) ({ByModel(d.Schedule, a.Schedule)})"
+        };
+        var init = new Option<string?>("--init")
+        {
+            Description =
+            $"Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet ({ByModel(d.Init, a.Init)})"
+        };
+        var loss = new Option<string>("--loss")
+        {
+            Description = "Loss: cross-entropy, mse, mae, bce, hinge",
+            DefaultValueFactory = _ => d.Loss
+        };
+        var seed = new Option<ulong>("--seed")
+        {
+            Description =
+            "Seed for initialisation, validation split, shuffling and dropout", DefaultValueFactory = _ => d.Seed
+        };
+        var val = new Option<double>("--validation")
+        {
+            Description = "Fraction of train/ held out for validation",
+            DefaultValueFactory = _ => d.ValidationFraction
+        };
+        var limit = new Option<int>("--limit")
+        {
+            Description = "Train on at most this many images (0: all)",
+            DefaultValueFactory = _ => 0
+        };
+        var strict = new Option<bool>("--strict")
+        {
+            Description =
+            "Stop at the first unreadable image instead of skipping it with a warning"
+        };
         var device = Common.Device();
         var devices = new Option<string?>("--devices")
         {
@@ -44,20 +96,62 @@ internal static class TrainCommand
         };
         var convAlgorithm = new Option<string>("--conv-algorithm")
         {
-            Description = "How cuda/opencl/ilgpu-cpu devices run convolutions: auto (a fixed rule per layer shape, so a seed " +
-                          "gives the same run), direct, im2col, or measure (time both once per shape; recorded in the checkpoint)",
+            Description =
+                "How cuda/opencl/ilgpu-cpu devices run convolutions: auto (a fixed rule per layer shape, so a seed " +
+                          "gives the same run), direct, im2col, or measure (time both once per shape; recorded in " +
+                          "the checkpoint)",
             DefaultValueFactory = _ => "auto",
         };
-        var (defTrain, defEval) = ("model default: AlexNet resize:256,random-crop:227,flip,pca-color:0.1", "model default: AlexNet resize:256,center-crop:227");
-        var trainTf = new Option<string?>("--train-transform") { Description = $"Training transform steps: resize:S (shorter side), center-crop:S, random-crop:S, flip, pca-color:SIGMA ({defTrain}; LeNet-5: images as they are, centred)" };
-        var evalTf = new Option<string?>("--eval-transform") { Description = $"Evaluation transform steps, deterministic ({defEval})" };
-        var tenCrop = new Option<bool>("--ten-crop") { Description = "Report test accuracy averaged over ten crops (corners, centre, mirrored), as in the AlexNet paper" };
-        var workers = new Option<int>("--workers") { Description = "Threads decoding and augmenting images (0: one per core)", DefaultValueFactory = _ => 0 };
-        var prefetch = new Option<int>("--prefetch") { Description = "Batches prepared ahead of the training loop", DefaultValueFactory = _ => d.Prefetch };
-        var cache = new Option<string>("--cache") { Description = "Keep decoded images in memory: auto (when they fit in --cache-mib), on, off (decode every epoch)", DefaultValueFactory = _ => d.Cache };
-        var cacheMiB = new Option<int>("--cache-mib") { Description = "Memory for decoded images with --cache auto", DefaultValueFactory = _ => d.CacheMiB };
-        var maxPixels = new Option<long>("--max-pixels") { Description = "Refuse images larger than this many pixels before decoding (decompression bombs)", DefaultValueFactory = _ => d.MaxPixels };
-        var split = new Option<string>("--split") { Description = "TRAIN/VAL/TEST ratios for a folder without train/ (seeded)", DefaultValueFactory = _ => d.SplitRatios };
+        var (defTrain, defEval) = ("model default: AlexNet resize:256,random-crop:227,flip,pca-color:0.1",
+            "model default: AlexNet resize:256,center-crop:227");
+        var trainTf = new Option<string?>("--train-transform")
+        {
+            Description =
+            "Training transform steps: resize:S (shorter side), center-crop:S, random-crop:S, flip, pca-color:SIGMA " +
+            $"({defTrain}; LeNet-5: images as they are, centred)"
+        };
+        var evalTf = new Option<string?>("--eval-transform")
+        {
+            Description =
+            $"Evaluation transform steps, deterministic ({defEval})"
+        };
+        var tenCrop = new Option<bool>("--ten-crop")
+        {
+            Description =
+            "Report test accuracy averaged over ten crops (corners, centre, mirrored), as in the AlexNet paper"
+        };
+        var workers = new Option<int>("--workers")
+        {
+            Description =
+            "Threads decoding and augmenting images (0: one per core)", DefaultValueFactory = _ => 0
+        };
+        var prefetch = new Option<int>("--prefetch")
+        {
+            Description = "Batches prepared ahead of the training loop",
+            DefaultValueFactory = _ => d.Prefetch
+        };
+        var cache = new Option<string>("--cache")
+        {
+            Description =
+            "Keep decoded images in memory: auto (when they fit in --cache-mib), on, off (decode every epoch)",
+            DefaultValueFactory = _ => d.Cache
+        };
+        var cacheMiB = new Option<int>("--cache-mib")
+        {
+            Description = "Memory for decoded images with --cache auto",
+            DefaultValueFactory = _ => d.CacheMiB
+        };
+        var maxPixels = new Option<long>("--max-pixels")
+        {
+            Description =
+            "Refuse images larger than this many pixels before decoding (decompression bombs)",
+            DefaultValueFactory = _ => d.MaxPixels
+        };
+        var split = new Option<string>("--split")
+        {
+            Description =
+            "TRAIN/VAL/TEST ratios for a folder without train/ (seeded)", DefaultValueFactory = _ => d.SplitRatios
+        };
         var output = new Option<string?>("--out", "-o")
         {
             Description = "Run folder for metrics.csv, the training curves (curves.png and curves.svg), best.ckpt, " +
@@ -65,17 +159,24 @@ internal static class TrainCommand
         };
         var overwrite = new Option<bool>("--overwrite")
         {
-            Description = "Start even when the --out folder holds a run, replacing its checkpoints, metrics and curves " +
+            Description =
+                "Start even when the --out folder holds a run, replacing its checkpoints, metrics and curves " +
                           "(without it, such a folder is refused)",
         };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its last completed epoch" };
+        var resume = new Option<string?>("--resume")
+        {
+            Description =
+            "Continue the run in this folder from its last completed epoch"
+        };
 
         var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, " +
-            "and report test accuracy. Under `mpirun -np N` the N processes train it data-parallel: each on its part of " +
+            "and report test accuracy. Under `mpirun -np N` the N processes train it data-parallel: each on its part " +
+            "of " +
             "every batch, on its own device (--device cuda: the local rank's GPU; cpu: its share of the cores), " +
             "gradients summed over MPI; rank 0 writes the run folder")
         {
-            model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict, device, devices, convAlgorithm,
+            model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict,
+                device, devices, convAlgorithm,
             trainTf, evalTf, tenCrop, workers, prefetch, cache, cacheMiB, maxPixels, split, output, overwrite, resume,
         };
         cmd.SetGuardedAction(r =>
@@ -92,7 +193,8 @@ internal static class TrainCommand
                 o = Trainer.ResumeOptions(resumeDir);
                 bool Given(Option option) => r.GetResult(option) is { Implicit: false };
                 // what defines the run stays as it was; what only says where and how fast it runs may change
-                foreach (var fixedOption in new Option[] { model, batch, optimizer, lr, momentum, wd, l1, schedule, init,
+                foreach (
+                    var fixedOption in new Option[] { model, batch, optimizer, lr, momentum, wd, l1, schedule, init,
                              loss, seed, val, limit, strict, split, trainTf, evalTf, tenCrop, maxPixels, convAlgorithm,
                              output })
                     if (Given(fixedOption))
@@ -100,34 +202,62 @@ internal static class TrainCommand
                             "defines the run (see its last.ckpt options); start a new run with --out to change it");
                 var applied = new List<string>();
                 if (r.GetValue(epochs) is int e) { o = o with { Epochs = e }; applied.Add($"--epochs {e}"); }
-                if (Given(data)) { o = o with { Data = Path.GetFullPath(r.GetValue(data)!) }; applied.Add($"--data {o.Data}"); }
+                if (Given(data))
+                {
+                    o = o with { Data = Path.GetFullPath(r.GetValue(data)!) };
+                    applied.Add($"--data {o.Data}");
+                }
                 if (Given(device)) { o = o with { Device = r.GetValue(device)! }; applied.Add($"--device {o.Device}"); }
-                if (Given(devices)) { o = o with { Devices = r.GetValue(devices) }; applied.Add($"--devices {o.Devices}"); }
-                if (Given(workers)) { o = o with { Workers = r.GetValue(workers) }; applied.Add($"--workers {o.Workers}"); }
-                if (Given(prefetch)) { o = o with { Prefetch = r.GetValue(prefetch) }; applied.Add($"--prefetch {o.Prefetch}"); }
+                if (Given(devices))
+                {
+                    o = o with { Devices = r.GetValue(devices) };
+                    applied.Add($"--devices {o.Devices}");
+                }
+                if (Given(workers))
+                {
+                    o = o with { Workers = r.GetValue(workers) };
+                    applied.Add($"--workers {o.Workers}");
+                }
+                if (Given(prefetch))
+                {
+                    o = o with { Prefetch = r.GetValue(prefetch) };
+                    applied.Add($"--prefetch {o.Prefetch}");
+                }
                 if (Given(cache)) { o = o with { Cache = r.GetValue(cache)! }; applied.Add($"--cache {o.Cache}"); }
-                if (Given(cacheMiB)) { o = o with { CacheMiB = r.GetValue(cacheMiB) }; applied.Add($"--cache-mib {o.CacheMiB}"); }
+                if (Given(cacheMiB))
+                {
+                    o = o with { CacheMiB = r.GetValue(cacheMiB) };
+                    applied.Add($"--cache-mib {o.CacheMiB}");
+                }
                 if (applied.Count > 0 && speaks)
                     AnsiConsole.MarkupLine(Markup.Escape($"resume: applying {string.Join(", ", applied)}"));
                 if (!Directory.Exists(o.Data))
-                    throw new GpuNet.Data.DataException($"{o.Data}: the data folder of {resumeDir} is not there; give --data DIR to " +
+                    throw new GpuNet.Data.DataException(
+                        $"{o.Data}: the data folder of {resumeDir} is not there; give --data DIR to " +
                                             "resume on the same images elsewhere");
             }
             else
             {
-                string dataDir = r.GetValue(data) ?? throw new ArgumentException("--data is required (a folder with train/<class>/*.png), unless --resume is given");
+                string dataDir = r.GetValue(data) ?? throw new ArgumentException(
+                    "--data is required (a folder with train/<class>/*.png), unless --resume is given");
                 string name = ModelZoo.Canonical(r.GetValue(model)!);
                 var m = TrainOptions.ForModel(name);
                 o = new TrainOptions
                 {
-                    Model = name, Data = Path.GetFullPath(dataDir), Epochs = r.GetValue(epochs) ?? m.Epochs, Batch = r.GetValue(batch),
-                    Optimizer = r.GetValue(optimizer)!, LearningRate = r.GetValue(lr) ?? m.LearningRate, Momentum = r.GetValue(momentum),
-                    WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule) ?? m.Schedule, Init = r.GetValue(init) ?? m.Init,
-                    Loss = r.GetValue(loss)!, Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val), Limit = r.GetValue(limit),
+                    Model = name, Data = Path.GetFullPath(dataDir), Epochs = r.GetValue(epochs) ?? m.Epochs,
+                    Batch = r.GetValue(batch),
+                    Optimizer = r.GetValue(optimizer)!, LearningRate = r.GetValue(lr) ?? m.LearningRate,
+                    Momentum = r.GetValue(momentum),
+                    WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule) ?? m.Schedule,
+                    Init = r.GetValue(init) ?? m.Init,
+                    Loss = r.GetValue(loss)!, Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val),
+                    Limit = r.GetValue(limit),
                     Strict = r.GetValue(strict), Device = r.GetValue(device)!, Devices = r.GetValue(devices),
                     ConvAlgorithm = r.GetValue(convAlgorithm)!,
-                    TrainTransform = r.GetValue(trainTf), EvalTransform = r.GetValue(evalTf), TenCrop = r.GetValue(tenCrop),
-                    Workers = r.GetValue(workers), Prefetch = r.GetValue(prefetch), Cache = r.GetValue(cache)!, CacheMiB = r.GetValue(cacheMiB),
+                    TrainTransform = r.GetValue(trainTf), EvalTransform = r.GetValue(evalTf),
+                    TenCrop = r.GetValue(tenCrop),
+                    Workers = r.GetValue(workers), Prefetch = r.GetValue(prefetch), Cache = r.GetValue(cache)!,
+                    CacheMiB = r.GetValue(cacheMiB),
                     MaxPixels = r.GetValue(maxPixels), SplitRatios = r.GetValue(split)!,
                     Out = r.GetValue(output) ?? Path.Combine("runs", $"{name}-{DateTime.Now:yyyyMMdd-HHmmss}"),
                     Overwrite = r.GetValue(overwrite),
@@ -162,21 +292,30 @@ internal static class TrainCommand
             if (!speaks) return 0;
             var res = result!;
             if (res.History.Count > 0)
-                AnsiConsole.MarkupLine($"best validation accuracy {Common.Percent(res.BestValidationAccuracy)} (epoch {res.BestEpoch})");
-            AnsiConsole.MarkupLine($"peak accelerator memory {string.Join(" + ", res.PeakDeviceBytes.Select(Common.MiB))}, peak RSS {Common.MiB(res.PeakRssBytes)}");
+                AnsiConsole.MarkupLine(
+                    $"best validation accuracy {Common.Percent(res.BestValidationAccuracy)} (epoch {res.BestEpoch})");
+            AnsiConsole.MarkupLine(
+                $"peak accelerator memory {string.Join(" + ", res.PeakDeviceBytes.Select(Common.MiB))}, peak RSS " +
+                $"{Common.MiB(res.PeakRssBytes)}");
             AnsiConsole.MarkupLine(
                 $"run folder: {Markup.Escape(res.RunDirectory)} (metrics.csv, curves.png, best.ckpt)");
-            if (res.SkippedImages > 0) AnsiConsole.MarkupLine($"[yellow]{res.SkippedImages} images skipped[/], listed in {Markup.Escape(Path.Combine(res.RunDirectory, "skipped.txt"))}");
+            if (res.SkippedImages > 0) AnsiConsole.MarkupLine(
+                $"[yellow]{res.SkippedImages} images skipped[/], listed in " +
+                $"{Markup.Escape(Path.Combine(res.RunDirectory, "skipped.txt"))}");
             if (res.Test is { } t)
                 Console.WriteLine($"test accuracy: {t.Accuracy * 100:F2}%");
             else
-                AnsiConsole.MarkupLine($"[yellow]no test images in {Markup.Escape(o.Data)} (no test/ folder, or --split with no test share); no test accuracy[/]");
+                AnsiConsole.MarkupLine(
+                    $"[yellow]no test images in {Markup.Escape(o.Data)} (no test/ folder, or --split with no test " +
+                    "share); no test accuracy[/]");
             return 0;
         });
         return cmd;
     }
 
-    /// <summary>What a stopped run leaves, truthfully: the epoch its last.ckpt holds, or that nothing was saved.</summary>
+    /// <summary>
+    /// What a stopped run leaves, truthfully: the epoch its last.ckpt holds, or that nothing was saved.
+    /// </summary>
     private static string Stopped(TrainOptions o)
     {
         string last = Path.Combine(o.Out, Trainer.LastCheckpoint);

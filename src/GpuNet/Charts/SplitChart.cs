@@ -55,8 +55,11 @@ public static class SplitChart
             if (runs[r].CopyMs > 0)
             {
                 // the copies are part of the step (inside forward and backward): drawn beside it, not stacked on it
-                bars.Add(new Bar { Position = r + 0.45, Value = runs[r].CopyMs, FillColor = Panels.Palette[5],
-                    Size = 0.15 });
+                bars.Add(new Bar
+                {
+                    Position = r + 0.45, Value = runs[r].CopyMs, FillColor = Panels.Palette[5],
+                    Size = 0.15
+                });
                 var copies = plot.Add.Text($"{runs[r].CopyMs:F1} ms\n{100 * runs[r].CopyShare:F1}% of step", r + 0.375,
                     runs[r].CopyMs);
                 copies.Alignment = Alignment.LowerLeft;

@@ -20,7 +20,8 @@ public sealed class CsvData
     public int Rows => X.RowCount;
 
     /// <param name="path">The CSV file.</param>
-    /// <param name="labelColumn">0-based column of the labels (negative counts from the end: −1 is the last), or null.</param>
+    /// <param name="labelColumn">0-based column of the labels (negative counts from the end: −1 is the last), or
+    /// null.</param>
     public static CsvData Load(string path, int? labelColumn)
     {
         if (!File.Exists(path)) throw new DataException($"{path}: no such CSV file");
@@ -31,7 +32,9 @@ public sealed class CsvData
         int cols = first.Length;
         int? label = labelColumn is int lc ? (lc < 0 ? cols + lc : lc) : null;
         if (label is int l0 && (l0 < 0 || l0 >= cols))
-            throw new DataException($"{path}: label column {labelColumn} does not exist; rows have {cols} columns (0 to {cols - 1}, or −1 for the last)");
+            throw new DataException(
+                $"{path}: label column {labelColumn} does not exist; rows have {cols} columns (0 to {cols - 1}, or " +
+                "−1 for the last)");
         bool IsNumber(string s) => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
         bool header = Enumerable.Range(0, cols).Where(c => c != label).Any(c => !IsNumber(first[c]));
         var names = header ? first : Enumerable.Range(0, cols).Select(c => $"x{c}").ToArray();
@@ -43,12 +46,15 @@ public sealed class CsvData
         for (int r = 0; r < body.Count; r++)
         {
             var cells = Split(body[r]);
-            if (cells.Length != cols) throw new DataException($"{path}:{body[r].Line}: {cells.Length} columns, expected {cols} like the first row");
+            if (cells.Length != cols) throw new DataException(
+                $"{path}:{body[r].Line}: {cells.Length} columns, expected {cols} like the first row");
             for (int j = 0; j < featureCols.Length; j++)
             {
                 string cell = cells[featureCols[j]];
                 if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                    throw new DataException($"{path}:{body[r].Line}: column {featureCols[j]} ('{names[featureCols[j]]}') holds '{cell}', expected a number{(label is null ? " (is it the label column? pass --label-column)" : "")}");
+                    throw new DataException(
+                        $"{path}:{body[r].Line}: column {featureCols[j]} ('{names[featureCols[j]]}') holds '{cell}', " +
+                        $"expected a number{(label is null ? " (is it the label column? pass --label-column)" : "")}");
                 x[r, j] = v;
             }
             if (label is int lc2) rawLabels[r] = cells[lc2];
@@ -65,7 +71,11 @@ public sealed class CsvData
             var index = classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
             labels = rawLabels.Select(s => index[s]).ToArray();
         }
-        return new CsvData { X = x, Labels = labels, Classes = classes, FeatureNames = featureCols.Select(c => names[c]).ToArray() };
+        return new CsvData
+        {
+            X = x, Labels = labels, Classes = classes,
+            FeatureNames = featureCols.Select(c => names[c]).ToArray()
+        };
     }
 
     /// <summary>
@@ -75,8 +85,10 @@ public sealed class CsvData
     /// </summary>
     private static List<(string[] Cells, int Line)> Records(string path)
     {
-        string firstLine = File.ReadLines(path).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && l[0] != '#') ?? "";
-        string delimiter = firstLine.Contains(',') ? "," : firstLine.Contains(';') ? ";" : firstLine.Contains('\t') ? "\t" : " ";
+        string firstLine = File.ReadLines(path).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && l[0] != '#')
+            ?? "";
+        string delimiter = firstLine.Contains(',') ? "," : firstLine.Contains(';') ? ";" : firstLine.Contains('\t')
+            ? "\t" : " ";
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             Delimiter = delimiter, HasHeaderRecord = false, AllowComments = true, Comment = '#',

@@ -6,7 +6,8 @@ public enum CovarianceKind { Full, Diag, Spherical }
 
 public sealed record GmmIteration(int Iteration, double LogLikelihood);
 
-public sealed record GmmResult(double[] Weights, Matrix<double> Means, Matrix<double>[] Covariances, Matrix<double> Responsibilities,
+public sealed record GmmResult(double[] Weights, Matrix<double> Means, Matrix<double>[] Covariances,
+    Matrix<double> Responsibilities,
     int[] Assignments, List<GmmIteration> History, bool Converged);
 
 /// <summary>
@@ -22,13 +23,16 @@ public sealed class Gmm
     public double Tolerance { get; init; } = 1e-6;
     public int MaxIterations { get; init; } = 200;
     public double Regularization { get; init; } = 1e-6;
-    /// <summary>When set, every component keeps the isotropic covariance σ²·I with this σ² (the k-means limit).</summary>
+    /// <summary>
+    /// When set, every component keeps the isotropic covariance σ²·I with this σ² (the k-means limit).
+    /// </summary>
     public double? FixedVariance { get; init; }
     /// <summary>When true, the weights stay equal (1/K).</summary>
     public bool FixedWeights { get; init; }
     public ulong Seed { get; init; } = 1;
 
-    public GmmResult Fit(Matrix<double> x, Matrix<double>? initialMeans = null, Action<GmmIteration>? onIteration = null)
+    public GmmResult Fit(Matrix<double> x, Matrix<double>? initialMeans = null,
+        Action<GmmIteration>? onIteration = null)
     {
         int n = x.RowCount, d = x.ColumnCount, k = K;
         if (k < 1 || k > n) throw new ArgumentException($"--k must be between 1 and the {n} samples, got {k}");
@@ -62,7 +66,8 @@ public sealed class Gmm
         return Covariance switch
         {
             CovarianceKind.Full => cov + Matrix<double>.Build.DenseIdentity(d) * Regularization,
-            CovarianceKind.Diag => Matrix<double>.Build.DenseOfDiagonalVector(cov.Diagonal()) + Matrix<double>.Build.DenseIdentity(d) * Regularization,
+            CovarianceKind.Diag => Matrix<double>.Build.DenseOfDiagonalVector(cov.Diagonal())
+                + Matrix<double>.Build.DenseIdentity(d) * Regularization,
             _ => Matrix<double>.Build.DenseIdentity(d) * (cov.Trace() / d + Regularization),
         };
     }
@@ -78,7 +83,10 @@ public sealed class Gmm
             try { chol = covs[j].Cholesky(); }
             catch (ArgumentException)
             {
-                throw new GmmCollapseException($"component {j + 1} collapsed: its covariance is not positive definite (its points are (nearly) identical or lie in a lower-dimensional subspace); use fewer components, --covariance diag or spherical, or a larger --reg (now {Regularization})");
+                throw new GmmCollapseException(
+                    $"component {j + 1} collapsed: its covariance is not positive definite (its points are (nearly) " +
+                    "identical or lie in a lower-dimensional subspace); use fewer components, --covariance diag or " +
+                    $"spherical, or a larger --reg (now {Regularization})");
             }
             double logDet = 2 * chol.Factor.Diagonal().Sum(Math.Log);
             double c = -0.5 * (d * Math.Log(2 * Math.PI) + logDet);
@@ -112,7 +120,9 @@ public sealed class Gmm
             var r = resp.Column(j);
             double nj = r.Sum();
             if (nj < 1e-8 * n + 1e-12)
-                throw new GmmCollapseException($"component {j + 1} collapsed: it holds no points (total responsibility {nj:G3}); use fewer components (--k) or another --seed");
+                throw new GmmCollapseException(
+                    $"component {j + 1} collapsed: it holds no points (total responsibility {nj:G3}); use fewer " +
+                    "components (--k) or another --seed");
             if (!FixedWeights) w[j] = nj / n;
             var mu = (x.TransposeThisAndMultiply(r)) / nj;
             means.SetRow(j, mu);

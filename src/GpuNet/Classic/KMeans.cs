@@ -2,15 +2,20 @@ using MathNet.Numerics.LinearAlgebra;
 
 namespace GpuNet.Classic;
 
-public sealed record KMeansResult(Matrix<double> Centroids, int[] Assignments, double Wcss, int Iterations, int BestRestart);
+public sealed record KMeansResult(Matrix<double> Centroids, int[] Assignments, double Wcss, int Iterations,
+    int BestRestart);
 
-/// <summary>k-means (Lloyd's iterations) with k-means++ initialisation and restarts; the run with the lowest WCSS wins.</summary>
+/// <summary>
+/// k-means (Lloyd's iterations) with k-means++ initialisation and restarts; the run with the lowest WCSS wins.
+/// </summary>
 public static class KMeans
 {
-    public static KMeansResult Fit(Matrix<double> x, int k, int restarts, ulong seed, int maxIterations = 300, Action<int, int, double>? onIteration = null,
+    public static KMeansResult Fit(Matrix<double> x, int k, int restarts, ulong seed, int maxIterations = 300,
+        Action<int, int, double>? onIteration = null,
         Matrix<double>? initialCentroids = null)
     {
-        if (k < 1 || k > x.RowCount) throw new ArgumentException($"--k must be between 1 and the {x.RowCount} samples, got {k}");
+        if (k < 1 || k > x.RowCount)
+            throw new ArgumentException($"--k must be between 1 and the {x.RowCount} samples, got {k}");
         if (restarts < 1) throw new ArgumentException($"--restarts must be at least 1, got {restarts}");
         var rng = new Rng(seed);
         KMeansResult? best = null;
@@ -23,25 +28,35 @@ public static class KMeans
         return best!;
     }
 
-    /// <summary>k-means++: first centroid uniform, each next one with probability ∝ squared distance to the nearest chosen.</summary>
+    /// <summary>
+    /// k-means++: first centroid uniform, each next one with probability ∝ squared distance to the nearest chosen.
+    /// </summary>
     public static Matrix<double> PlusPlus(Matrix<double> x, int k, Rng rng)
     {
         var c = Matrix<double>.Build.Dense(k, x.ColumnCount);
         c.SetRow(0, x.Row(rng.Next(x.RowCount)));
-        var d2 = Enumerable.Range(0, x.RowCount).Select(i => (x.Row(i) - c.Row(0)).DotProduct(x.Row(i) - c.Row(0))).ToArray();
+        var d2 = Enumerable.Range(0, x.RowCount).Select(i => (x.Row(i) - c.Row(0)).DotProduct(x.Row(i) - c.Row(0)))
+            .ToArray();
         for (int j = 1; j < k; j++)
         {
             double total = d2.Sum(), u = rng.NextDouble() * total, acc = 0;
             int pick = x.RowCount - 1;
             for (int i = 0; i < x.RowCount; i++) { acc += d2[i]; if (acc >= u && d2[i] > 0) { pick = i; break; } }
             c.SetRow(j, x.Row(pick));
-            for (int i = 0; i < x.RowCount; i++) { var d = x.Row(i) - c.Row(j); d2[i] = Math.Min(d2[i], d.DotProduct(d)); }
+            for (int i = 0; i < x.RowCount; i++)
+            {
+                var d = x.Row(i) - c.Row(j);
+                d2[i] = Math.Min(d2[i], d.DotProduct(d));
+            }
         }
         return c;
     }
 
-    /// <summary>Lloyd's iterations from the given centroids (updated in place) until assignments stop changing.</summary>
-    public static (int[] Assignments, double Wcss, int Iterations) Lloyd(Matrix<double> x, Matrix<double> c, int maxIterations, Action<int, double>? onIteration = null)
+    /// <summary>
+    /// Lloyd's iterations from the given centroids (updated in place) until assignments stop changing.
+    /// </summary>
+    public static (int[] Assignments, double Wcss, int Iterations)
+        Lloyd(Matrix<double> x, Matrix<double> c, int maxIterations, Action<int, double>? onIteration = null)
     {
         int n = x.RowCount, k = c.RowCount;
         var assign = Enumerable.Repeat(-1, n).ToArray();

@@ -18,9 +18,11 @@ public sealed class Mlp
 
     public Mlp(int[] sizes, ActivationKind hidden, OutputKind output, Objective objective, bool batchNorm, Rng rng)
     {
-        if (sizes.Length < 2 || sizes.Any(s => s < 1)) throw new ArgumentException($"layer sizes must be at least input,output and positive, got {string.Join(",", sizes)}");
+        if (sizes.Length < 2 || sizes.Any(s => s < 1)) throw new ArgumentException(
+            $"layer sizes must be at least input,output and positive, got {string.Join(",", sizes)}");
         if (objective == Objective.CrossEntropy && output == OutputKind.Linear)
-            throw new ArgumentException("cross-entropy needs a softmax or sigmoid output; use --objective mse with a linear output");
+            throw new ArgumentException(
+                "cross-entropy needs a softmax or sigmoid output; use --objective mse with a linear output");
         Sizes = sizes; Hidden = hidden; Output = output; Objective = objective; BatchNorm = batchNorm;
         int L = sizes.Length - 1;
         W = new Matrix<double>[L]; B = new Vector<double>[L];
@@ -30,11 +32,13 @@ public sealed class Mlp
             W[l] = Matrix<double>.Build.Dense(sizes[l + 1], sizes[l], (_, _) => rng.Uniform((float)-r, (float)r));
             B[l] = Vector<double>.Build.Dense(sizes[l + 1], _ => rng.Uniform((float)-r, (float)r));
         }
-        Gamma = new Vector<double>[L]; Beta = new Vector<double>[L]; RunMean = new Vector<double>[L]; RunVar = new Vector<double>[L];
+        Gamma = new Vector<double>[L]; Beta = new Vector<double>[L]; RunMean = new Vector<double>[L];
+        RunVar = new Vector<double>[L];
         for (int l = 0; l < L - 1; l++)
         {
             Gamma[l] = Vector<double>.Build.Dense(sizes[l + 1], 1); Beta[l] = Vector<double>.Build.Dense(sizes[l + 1]);
-            RunMean[l] = Vector<double>.Build.Dense(sizes[l + 1]); RunVar[l] = Vector<double>.Build.Dense(sizes[l + 1], 1);
+            RunMean[l] = Vector<double>.Build.Dense(sizes[l + 1]);
+            RunVar[l] = Vector<double>.Build.Dense(sizes[l + 1], 1);
         }
     }
 
@@ -65,7 +69,11 @@ public sealed class Mlp
     private Matrix<double> Run(Matrix<double> x, bool training, out Trace trace)
     {
         int L = Layers, m = x.ColumnCount;
-        trace = new Trace { A = new Matrix<double>[L + 1], Z = new Matrix<double>[L], XHat = new Matrix<double>[L], InvStd = new Vector<double>[L] };
+        trace = new Trace
+        {
+            A = new Matrix<double>[L + 1], Z = new Matrix<double>[L], XHat = new Matrix<double>[L],
+            InvStd = new Vector<double>[L]
+        };
         trace.A[0] = x;
         var a = x;
         for (int l = 0; l < L; l++)
@@ -139,13 +147,16 @@ public sealed class Mlp
         int m = a.ColumnCount;
         const double tiny = 1e-300;
         if (Objective == Objective.Mse) return 0.5 * (a - t).PointwisePower(2).Enumerate().Sum() / m;
-        if (Output == OutputKind.Softmax) return -t.PointwiseMultiply(a.Map(v => Math.Log(Math.Max(v, tiny)))).Enumerate().Sum() / m;
+        if (Output == OutputKind.Softmax)
+            return -t.PointwiseMultiply(a.Map(v => Math.Log(Math.Max(v, tiny)))).Enumerate().Sum() / m;
         return -Enumerable.Range(0, a.RowCount).SelectMany(i => Enumerable.Range(0, m).Select(j =>
-            t[i, j] * Math.Log(Math.Max(a[i, j], tiny)) + (1 - t[i, j]) * Math.Log(Math.Max(1 - a[i, j], tiny)))).Sum() / m;
+            t[i, j] * Math.Log(Math.Max(a[i, j], tiny)) + (1 - t[i, j]) * Math.Log(Math.Max(1 - a[i, j], tiny))))
+                .Sum() / m;
     }
 
     /// <summary>Gradients of the mean loss, in the shapes of W, B, Gamma, Beta.</summary>
-    public sealed record Gradients(Matrix<double>[] W, Vector<double>[] B, Vector<double>[] Gamma, Vector<double>[] Beta);
+    public sealed record Gradients(Matrix<double>[] W, Vector<double>[] B, Vector<double>[] Gamma,
+        Vector<double>[] Beta);
 
     /// <summary>One forward (training mode) and backward pass: (loss, gradients).</summary>
     public (double Loss, Gradients Grads) LossAndGradients(Matrix<double> x, Matrix<double> t)
@@ -153,7 +164,8 @@ public sealed class Mlp
         int L = Layers, m = x.ColumnCount;
         var a = Run(x, training: true, out var tr);
         double loss = Loss(a, t);
-        var gW = new Matrix<double>[L]; var gB = new Vector<double>[L]; var gG = new Vector<double>[L]; var gBe = new Vector<double>[L];
+        var gW = new Matrix<double>[L]; var gB = new Vector<double>[L]; var gG = new Vector<double>[L];
+        var gBe = new Vector<double>[L];
         // δᴸ
         Matrix<double> delta;
         var diff = a - t;
@@ -203,14 +215,20 @@ public sealed class Mlp
         return d;
     }
 
-    /// <summary>Every parameter array with its gradient's array, in a fixed order (for optimizers and checkpoints).</summary>
+    /// <summary>
+    /// Every parameter array with its gradient's array, in a fixed order (for optimizers and checkpoints).
+    /// </summary>
     public IEnumerable<(string Name, double[] Value, bool Decays)> Parameters()
     {
         for (int l = 0; l < Layers; l++)
         {
             yield return ($"w{l}", W[l].AsColumnMajorArray(), true);
             yield return ($"b{l}", B[l].AsArray(), false);
-            if (BatchNorm && l < Layers - 1) { yield return ($"gamma{l}", Gamma[l].AsArray(), false); yield return ($"beta{l}", Beta[l].AsArray(), false); }
+            if (BatchNorm && l < Layers - 1)
+            {
+                yield return ($"gamma{l}", Gamma[l].AsArray(), false);
+                yield return ($"beta{l}", Beta[l].AsArray(), false);
+            }
         }
     }
 

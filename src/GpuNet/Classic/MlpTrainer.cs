@@ -19,15 +19,19 @@ public sealed record MlpOptions
     public int Batch { get; init; } = 32;
     public int Epochs { get; init; } = 50;
     public ulong Seed { get; init; } = 1;
-    /// <summary>Train / validation / test fractions (normalised to sum 1); for MNIST folders the test split is DIR/test.</summary>
+    /// <summary>
+    /// Train / validation / test fractions (normalised to sum 1); for MNIST folders the test split is DIR/test.
+    /// </summary>
     public double[] Ratios { get; init; } = [0.7, 0.15, 0.15];
     /// <summary>Epochs of layer-wise autoencoder pretraining per hidden layer (0 = none).</summary>
     public int PretrainEpochs { get; init; }
 }
 
-public sealed record MlpEpoch(int Epoch, double TrainCost, double ValidationCost, double ValidationAccuracy, double Seconds);
+public sealed record MlpEpoch(int Epoch, double TrainCost, double ValidationCost, double ValidationAccuracy,
+    double Seconds);
 
-public sealed record MlpResult(Mlp Model, int[] Sizes, int BestEpoch, double BestValidationAccuracy, double TestAccuracy, int TestCount, List<MlpEpoch> History);
+public sealed record MlpResult(Mlp Model, int[] Sizes, int BestEpoch, double BestValidationAccuracy,
+    double TestAccuracy, int TestCount, List<MlpEpoch> History);
 
 /// <summary>A labelled split: features (samples × features) and labels.</summary>
 public sealed record LabelledSet(Matrix<double>? X, int[] Y)
@@ -37,39 +41,54 @@ public sealed record LabelledSet(Matrix<double>? X, int[] Y)
 }
 
 /// <summary>
-/// Trains an <see cref="Mlp"/>: inputs normalised with training mean/std (std floored at a tenth of the average), seeded mini-batches, the chosen optimizer
+/// Trains an <see cref="Mlp"/>: inputs normalised with training mean/std (std floored at a tenth of the average),
+/// seeded mini-batches, the chosen optimizer
 /// (sgd, momentum, adagrad, rmsprop, adam) with L2 decay on weights, the model best on validation kept and tested.
 /// </summary>
 public static class MlpTrainer
 {
-    public static (LabelledSet Train, LabelledSet Val, LabelledSet Test) Split(Matrix<double> x, int[] y, double[] ratios, ulong seed)
+    public static (LabelledSet Train, LabelledSet Val, LabelledSet Test)
+        Split(Matrix<double> x, int[] y, double[] ratios, ulong seed)
     {
-        if (ratios.Length != 3 || ratios.Any(r => r < 0) || ratios[0] <= 0) throw new ArgumentException($"ratios must be three non-negative fractions train,validation,test with train > 0, got {string.Join(",", ratios)}");
+        if (ratios.Length != 3 || ratios.Any(r => r < 0) || ratios[0] <= 0)
+            throw new ArgumentException(
+                "ratios must be three non-negative fractions train,validation,test with train > 0, got " +
+                $"{string.Join(",", ratios)}");
         double total = ratios.Sum();
         var idx = Enumerable.Range(0, x.RowCount).ToArray();
         new Rng(seed ^ 0x5EEDUL).Shuffle(idx);
-        int nVal = (int)Math.Round(idx.Length * ratios[1] / total), nTest = (int)Math.Round(idx.Length * ratios[2] / total);
-        LabelledSet Take(IEnumerable<int> rows) { var r = rows.ToArray(); return new(r.Length == 0 ? null : Matrix<double>.Build.DenseOfRowVectors(r.Select(x.Row)), r.Select(i => y[i]).ToArray()); }
+        int nVal = (int)Math.Round(idx.Length * ratios[1] / total),
+            nTest = (int)Math.Round(idx.Length * ratios[2] / total);
+        LabelledSet Take(IEnumerable<int> rows)
+        {
+            var r = rows.ToArray();
+            return new(r.Length == 0 ? null : Matrix<double>.Build.DenseOfRowVectors(r.Select(x.Row)),
+                r.Select(i => y[i]).ToArray());
+        }
         return (Take(idx.Skip(nVal + nTest)), Take(idx.Take(nVal)), Take(idx.Skip(nVal).Take(nTest)));
     }
 
     public static int[] ResolveSizes(int[] layers, int inputs, int outputs) =>
         layers.Length >= 2 && layers[0] == inputs && layers[^1] == outputs ? layers : [inputs, .. layers, outputs];
 
-    public static MlpResult Train(LabelledSet train, LabelledSet val, LabelledSet test, int classes, MlpOptions o, Action<MlpEpoch>? onEpoch = null, Action<string>? log = null)
+    public static MlpResult Train(LabelledSet train, LabelledSet val, LabelledSet test, int classes, MlpOptions o,
+        Action<MlpEpoch>? onEpoch = null, Action<string>? log = null)
     {
         if (train.Y.Length == 0) throw new ArgumentException("no training samples");
         int outputs = o.Output == OutputKind.Sigmoid && classes == 2 ? 1 : classes;
         var sizes = ResolveSizes(o.Layers, train.Features.ColumnCount, outputs);
         // normalise with training statistics; constant features get std 1
         var mean = train.Features.ColumnSums() / train.Features.RowCount;
-        var std = train.Features.MapIndexed((_, j, v) => (v - mean[j]) * (v - mean[j])).ColumnSums().Map(s => Math.Sqrt(s / train.Features.RowCount));
+        var std = train.Features.MapIndexed((_, j, v) => (v - mean[j]) * (v - mean[j])).ColumnSums()
+            .Map(s => Math.Sqrt(s / train.Features.RowCount));
         // a floor on the std: features almost constant in training (MNIST's border pixels) must not blow a rare
         // non-zero value in another split up into the hundreds; exactly constant features get std 1
         double floor = 0.1 * std.Average();
         std = std.Map(s => s < 1e-12 ? 1 : Math.Max(s, floor));
-        Matrix<double> Norm(Matrix<double> x) => x.MapIndexed((_, j, v) => (v - mean[j]) / std[j]).Transpose();   // (features, samples)
-        var (xt, xv, xs) = (Norm(train.Features), val.Y.Length > 0 ? Norm(val.Features) : null, test.Y.Length > 0 ? Norm(test.Features) : null);
+        // (features, samples)
+        Matrix<double> Norm(Matrix<double> x) => x.MapIndexed((_, j, v) => (v - mean[j]) / std[j]).Transpose();
+        var (xt, xv, xs) = (Norm(train.Features), val.Y.Length > 0 ? Norm(val.Features) : null,
+            test.Y.Length > 0 ? Norm(test.Features) : null);
         var rng = new Rng(o.Seed);
         var model = new Mlp(sizes, o.Activation, o.Output, o.Objective, o.BatchNorm, rng);
         if (o.PretrainEpochs > 0) Pretrain(model, xt, o, rng, log);
@@ -91,7 +110,8 @@ public static class MlpTrainer
                 var xb = Matrix<double>.Build.DenseOfColumnVectors(rows.Select(xt.Column));
                 var tb = Targets(rows.Select(r => train.Y[r]).ToArray(), outputs);
                 var (loss, g) = model.LossAndGradients(xb, tb);
-                if (!double.IsFinite(loss)) throw new InvalidOperationException($"MLP training diverged at epoch {epoch} (cost {loss}); lower --lr (now {o.LearningRate})");
+                if (!double.IsFinite(loss)) throw new InvalidOperationException(
+                    $"MLP training diverged at epoch {epoch} (cost {loss}); lower --lr (now {o.LearningRate})");
                 cost += loss * rows.Length;
                 opt.Step(model, g);
             }
@@ -107,10 +127,15 @@ public static class MlpTrainer
             onEpoch?.Invoke(e);
             // best on validation accuracy; ties (common on small validation sets) go to the lower validation cost
             double score = xv is null ? -e.TrainCost : valAcc, tie = xv is null ? 0 : -valCost;
-            if (score > bestAcc || (score == bestAcc && tie > bestTie)) { bestAcc = score; bestTie = tie; bestEpoch = epoch; best = model.Clone(); }
+            if (score > bestAcc || (score == bestAcc && tie > bestTie))
+            {
+                bestAcc = score; bestTie = tie;
+                bestEpoch = epoch; best = model.Clone();
+            }
         }
         double testAcc = xs is null ? double.NaN : Accuracy(best.Forward(xs, training: false), test.Y);
-        return new MlpResult(best, sizes, bestEpoch, xv is null ? double.NaN : bestAcc, testAcc, test.Y.Length, history);
+        return new MlpResult(best, sizes, bestEpoch, xv is null ? double.NaN : bestAcc, testAcc, test.Y.Length,
+            history);
     }
 
     /// <summary>One-hot targets (k, m); a single sigmoid output takes the label itself (binary).</summary>
@@ -155,7 +180,9 @@ public static class MlpTrainer
                     opt.Step(ae, g);
                 }
             }
-            log?.Invoke($"pretrained layer {l + 1} ({n} → {hid}) as an autoencoder: reconstruction cost {cost / order.Length:G4}");
+            log?.Invoke(
+                $"pretrained layer {l + 1} ({n} → {hid}) as an autoencoder: reconstruction cost " +
+                $"{cost / order.Length:G4}");
             ae.W[0].CopyTo(model.W[l]);
             ae.B[0].CopyTo(model.B[l]);
             var z = model.W[l] * h;
@@ -181,32 +208,45 @@ internal sealed class MlpOptimizer(MlpOptions o)
             var (_, w, decays) = ps[p];
             var grad = gs[p];
             double wd = decays ? o.WeightDecay : 0, lr = o.LearningRate;
-            double[] S(int slot) => _state.TryGetValue((p, slot), out var a) ? a : _state[(p, slot)] = new double[w.Length];
+            double[] S(int slot) => _state.TryGetValue((p, slot), out var a) ? a
+                : _state[(p, slot)] = new double[w.Length];
             switch (o.Optimizer)
             {
-                case "sgd": for (int i = 0; i < w.Length; i++) UpdateRules.Sgd(ref w[i], grad[i] + wd * w[i], lr); break;
+                case "sgd":
+                    for (int i = 0; i < w.Length; i++)
+                        UpdateRules.Sgd(ref w[i], grad[i] + wd * w[i], lr); break;
                 case "momentum":
-                    { var v = S(0); for (int i = 0; i < w.Length; i++) UpdateRules.Momentum(ref w[i], ref v[i], grad[i] + wd * w[i], lr, o.Momentum); }
+                    {
+                        var v = S(0); for (int i = 0; i < w.Length; i++) UpdateRules.Momentum(ref w[i], ref v[i],
+                        grad[i] + wd * w[i], lr, o.Momentum);
+                    }
                     break;
                 case "adagrad":
-                    { var h = S(0); for (int i = 0; i < w.Length; i++) UpdateRules.AdaGrad(ref w[i], ref h[i], grad[i] + wd * w[i], lr, UpdateRules.DefaultEpsilon); }
+                    {
+                        var h = S(0); for (int i = 0; i < w.Length; i++) UpdateRules.AdaGrad(ref w[i], ref h[i],
+                        grad[i] + wd * w[i], lr, UpdateRules.DefaultEpsilon);
+                    }
                     break;
                 case "rmsprop":
                     {
                         var s = S(0);
                         for (int i = 0; i < w.Length; i++)
-                            UpdateRules.RmsProp(ref w[i], ref s[i], grad[i] + wd * w[i], lr, UpdateRules.DefaultRho, UpdateRules.DefaultEpsilon);
+                            UpdateRules.RmsProp(ref w[i], ref s[i], grad[i] + wd * w[i], lr, UpdateRules.DefaultRho,
+                                UpdateRules.DefaultEpsilon);
                     }
                     break;
                 case "adam":
                     {
                         var m = S(0); var v = S(1);
                         for (int i = 0; i < w.Length; i++)
-                            UpdateRules.Adam(ref w[i], ref m[i], ref v[i], grad[i] + wd * w[i], lr, UpdateRules.DefaultBeta1,
+                            UpdateRules.Adam(ref w[i], ref m[i], ref v[i], grad[i] + wd * w[i], lr,
+                                UpdateRules.DefaultBeta1,
                                 UpdateRules.DefaultBeta2, UpdateRules.DefaultEpsilon, _t);
                     }
                     break;
-                default: throw new ArgumentException($"unknown optimizer '{o.Optimizer}'; known: sgd, momentum, adagrad, rmsprop, adam");
+                default:
+                    throw new ArgumentException(
+                    $"unknown optimizer '{o.Optimizer}'; known: sgd, momentum, adagrad, rmsprop, adam");
             }
         }
     }

@@ -34,7 +34,8 @@ public sealed class Pca
     public static Pca Fit(Matrix<double> x, int components)
     {
         if (components < 1 || components > x.ColumnCount)
-            throw new ArgumentException($"--components must be between 1 and the {x.ColumnCount} features, got {components}");
+            throw new ArgumentException(
+                $"--components must be between 1 and the {x.ColumnCount} features, got {components}");
         var cov = Covariance(x, out var mean);
         var (values, vectors) = Maths.SymmetricEigen.Of(cov);
         var comps = vectors.SubMatrix(0, vectors.RowCount, 0, components);
@@ -48,7 +49,8 @@ public sealed class Pca
     public static Pca FitBySvd(Matrix<double> x, int components)
     {
         if (components < 1 || components > Math.Min(x.ColumnCount, x.RowCount))
-            throw new ArgumentException($"--components must be between 1 and {Math.Min(x.ColumnCount, x.RowCount)}, got {components}");
+            throw new ArgumentException(
+                $"--components must be between 1 and {Math.Min(x.ColumnCount, x.RowCount)}, got {components}");
         var mean = x.ColumnSums() / x.RowCount;
         var svd = x.MapIndexed((_, j, v) => v - mean[j]).Svd(computeVectors: true);
         var variances = svd.S.Map(sv => sv * sv / (x.RowCount - 1));

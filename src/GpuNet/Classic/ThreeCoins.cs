@@ -15,12 +15,14 @@ public static class ThreeCoins
     private static double Bern(double p, int y) => y == 1 ? p : 1 - p;
 
     /// <summary>Iteration 0 is the initial guess; stops when no parameter moves more than tolerance.</summary>
-    public static List<CoinsIteration> Fit(IReadOnlyList<int> y, double pi, double p, double q, int maxIterations = 100, double tolerance = 1e-10)
+    public static List<CoinsIteration> Fit(IReadOnlyList<int> y, double pi, double p, double q, int maxIterations = 100,
+        double tolerance = 1e-10)
     {
         if (y.Count == 0) throw new ArgumentException("no observations");
         if (y.Any(v => v is not (0 or 1))) throw new ArgumentException("observations must be 0 or 1");
         foreach (var (name, v) in new[] { ("π", pi), ("p", p), ("q", q) })
-            if (v is <= 0 or >= 1) throw new ArgumentException($"initial {name} = {v} must lie strictly between 0 and 1");
+            if (v is <= 0 or >= 1)
+                throw new ArgumentException($"initial {name} = {v} must lie strictly between 0 and 1");
         var history = new List<CoinsIteration> { new(0, pi, p, q, LogLikelihood(y, pi, p, q)) };
         for (int it = 1; it <= maxIterations; it++)
         {

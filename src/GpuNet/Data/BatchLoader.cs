@@ -45,7 +45,8 @@ public sealed class Batch
 /// any number of workers. Unreadable images are dropped from their batch and counted in the store's
 /// <see cref="BadFiles"/> in batch order; under --strict the first one ends the epoch with an error naming the file.
 /// </summary>
-public sealed class BatchLoader(ImageStore store, Transform transform, int batch, int workers = 0, int prefetch = 2, ulong seed = 1)
+public sealed class BatchLoader(ImageStore store, Transform transform, int batch, int workers = 0, int prefetch = 2,
+    ulong seed = 1)
 {
     public ImageStore Store { get; } = store;
     public Transform Transform { get; } = transform;
@@ -55,7 +56,9 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
     /// <summary>Time the consumer spent waiting for batches in the last <see cref="Run"/>.</summary>
     public TimeSpan Waited { get; private set; }
 
-    /// <summary>The generator of image <paramref name="item"/> in <paramref name="epoch"/>: independent of order and threads.</summary>
+    /// <summary>
+    /// The generator of image <paramref name="item"/> in <paramref name="epoch"/>: independent of order and threads.
+    /// </summary>
     public static Rng SampleRng(ulong seed, int epoch, int item) =>
         new(seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(uint)epoch << 32 | (uint)item) * 0xD1B54A32D192ED03UL);
 
@@ -63,7 +66,8 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
     [ThreadStatic] private static DecodeScratch? _scratch;
 
     /// <summary>
-    /// Batches of the store's images in <paramref name="order"/>; <paramref name="views"/> = 10 renders the ten crops of
+    /// Batches of the store's images in <paramref name="order"/>; <paramref name="views"/> = 10 renders the ten crops
+    /// of
     /// a <see cref="TenCrop"/> step per image. With a <paramref name="shard"/> (data-parallel training) every batch of
     /// <see cref="BatchSize"/> images of the order is cut into the ranks' parts and only this rank's part is loaded:
     /// one batch per global batch, empty ones included, so every rank takes the same number of steps.
@@ -71,7 +75,8 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
     public IEnumerable<Batch> Run(IReadOnlyList<int> order, int epoch, int views = 1, CancellationToken ct = default,
         Distributed.Shard? shard = null)
     {
-        if (views is not (1 or TenCrop.Views)) throw new ArgumentException($"views must be 1 or {TenCrop.Views}, got {views}");
+        if (views is not (1 or TenCrop.Views))
+            throw new ArgumentException($"views must be 1 or {TenCrop.Views}, got {views}");
         int batches = (order.Count + BatchSize - 1) / BatchSize, slots = Prefetch + 1;
         // batch b is order[starts[b] .. starts[b + 1]) of the (for a shard: this rank's) order
         var starts = new int[batches + 1];
@@ -97,7 +102,8 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
             while (lo < hi) { int mid = (lo + hi) >> 1; if (starts[mid + 1] <= k) lo = mid + 1; else hi = mid; }
             return lo;
         }
-        var bufs = Enumerable.Range(0, Math.Min(slots, Math.Max(batches, 1))).Select(_ => new Batch(BatchSize, views, Transform.SampleSize)).ToArray();
+        var bufs = Enumerable.Range(0, Math.Min(slots, Math.Max(batches, 1)))
+            .Select(_ => new Batch(BatchSize, views, Transform.SampleSize)).ToArray();
         // buffer j holds batch owner[j]; remaining[j] of its images are still being rendered
         var owner = new int[bufs.Length];
         var remaining = new int[bufs.Length];
@@ -126,7 +132,8 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
             }
         }
 
-        var threads = Enumerable.Range(0, Workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"gpunet loader {i}" }).ToArray();
+        var threads = Enumerable.Range(0, Workers)
+            .Select(i => new Thread(Work) { IsBackground = true, Name = $"gpunet loader {i}" }).ToArray();
         foreach (var t in threads) t.Start();
         using var cancel = ct.Register(() => { lock (gate) { stop = true; Monitor.PulseAll(gate); } });
         Waited = TimeSpan.Zero;
@@ -138,7 +145,8 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
                 long t0 = Stopwatch.GetTimestamp();
                 lock (gate) while (Volatile.Read(ref remaining[j]) > 0 && !stop) Monitor.Wait(gate);
                 Waited += Stopwatch.GetElapsedTime(t0);
-                if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+                if (failure is not null)
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
                 ct.ThrowIfCancellationRequested();
                 var buf = bufs[j];
                 Finish(buf, order, starts[b], Size(b));
@@ -163,7 +171,8 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
     private void Render(Batch buf, int i, int n, int item, int epoch)
     {
         int size = Transform.SampleSize;
-        var image = Store.TryGet(item, out buf.Errors[i], _scratch ??= new DecodeScratch(), Transform.DecodeShorterSide);
+        var image =
+            Store.TryGet(item, out buf.Errors[i], _scratch ??= new DecodeScratch(), Transform.DecodeShorterSide);
         buf.Ok[i] = image is not null;
         if (image is null) return;
         for (int v = 0; v < buf.Views; v++)
@@ -178,7 +187,8 @@ public sealed class BatchLoader(ImageStore store, Transform transform, int batch
     private void Finish(Batch buf, IReadOnlyList<int> order, int start, int n)
     {
         int size = Transform.SampleSize, views = buf.Views;
-        for (int i = 0; i < n; i++) if (buf.Errors[i] is { } e) Store.Bad.Report(Store.Files.Paths[order[start + i]], e);
+        for (int i = 0; i < n; i++) if (buf.Errors[i] is { } e)
+            Store.Bad.Report(Store.Files.Paths[order[start + i]], e);
         int count = 0;
         for (int i = 0; i < n; i++)
         {

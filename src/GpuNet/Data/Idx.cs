@@ -11,7 +11,8 @@ public static class Idx
     public static byte[] ReadLabels(string path)
     {
         var (dims, data) = Read(path, 1);
-        return data.Length == dims[0] ? data : throw new DataException($"{path}: header says {dims[0]} labels, file holds {data.Length}");
+        return data.Length == dims[0] ? data
+            : throw new DataException($"{path}: header says {dims[0]} labels, file holds {data.Length}");
     }
 
     /// <summary>Images as (count, rows, cols, pixels) with pixels row-major per image.</summary>
@@ -27,11 +28,14 @@ public static class Idx
         byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
             throw new DataException($"{path}: gzip-compressed; unpack it first (gunzip)");
-        if (bytes.Length < 4 + 4 * rank) throw new DataException($"{path}: {bytes.Length} bytes is too short for an IDX header");
+        if (bytes.Length < 4 + 4 * rank)
+            throw new DataException($"{path}: {bytes.Length} bytes is too short for an IDX header");
         uint magic = BinaryPrimitives.ReadUInt32BigEndian(bytes);
         uint expected = 0x800u | (uint)rank;
         if (magic != expected)
-            throw new DataException($"{path}: IDX magic 0x{magic:x8}, expected 0x{expected:x8} (unsigned bytes, {rank} dimension{(rank > 1 ? "s" : "")})");
+            throw new DataException(
+                $"{path}: IDX magic 0x{magic:x8}, expected 0x{expected:x8} (unsigned bytes, {rank} " +
+                $"dimension{(rank > 1 ? "s" : "")})");
         var dims = new int[rank];
         long total = 1;
         for (int i = 0; i < rank; i++)
@@ -41,7 +45,9 @@ public static class Idx
         }
         int header = 4 + 4 * rank;
         if (bytes.Length - header != total)
-            throw new DataException($"{path}: header declares {string.Join("x", dims)} = {total} bytes of data, file holds {bytes.Length - header} (truncated or wrong file)");
+            throw new DataException(
+                $"{path}: header declares {string.Join("x", dims)} = {total} bytes of data, file holds " +
+                $"{bytes.Length - header} (truncated or wrong file)");
         return (dims, bytes[header..]);
     }
 }

@@ -50,7 +50,8 @@ public static class ImageDecoder
         Decode(ReadFile(path, new DecodeScratch()), MessageName(path), maxPixels, null, minShorterSide);
 
     /// <summary>
-    /// Reads and decodes <paramref name="path"/> into <paramref name="scratch"/>'s buffers, allocating nothing once they
+    /// Reads and decodes <paramref name="path"/> into <paramref name="scratch"/>'s buffers, allocating nothing once
+    /// they
     /// have grown: the returned image's pixels alias the scratch (the array may be longer than Width·Height·Channels)
     /// and stay valid until the next read with the same scratch. For streaming loaders that transform and drop.
     /// <paramref name="minShorterSide"/> lets JPEGs decode at a reduced scale (see <see cref="JpegScale"/>).
@@ -103,13 +104,13 @@ public static class ImageDecoder
 
     private static Image Decode(ReadOnlySpan<byte> bytes, string name, long maxPixels, DecodeScratch? scratch,
         int minShorterSide) => Sniff(bytes) switch
-    {
-        Format.Jpeg when TurboJpeg.IsAvailable =>
-            TurboJpeg.Decode(bytes, name, maxPixels, scratch: scratch, minShorterSide: minShorterSide),
-        Format.Unknown when bytes.Length == 0 => throw new DataException($"{name}: empty file, expected {Known}"),
-        Format.Unknown => throw new DataException($"{name}: not {Known} (starts with {Describe(bytes)})"),
-        var format => SkiaDecoder.Decode(bytes, format, name, maxPixels, scratch, minShorterSide),
-    };
+        {
+            Format.Jpeg when TurboJpeg.IsAvailable =>
+                TurboJpeg.Decode(bytes, name, maxPixels, scratch: scratch, minShorterSide: minShorterSide),
+            Format.Unknown when bytes.Length == 0 => throw new DataException($"{name}: empty file, expected {Known}"),
+            Format.Unknown => throw new DataException($"{name}: not {Known} (starts with {Describe(bytes)})"),
+            var format => SkiaDecoder.Decode(bytes, format, name, maxPixels, scratch, minShorterSide),
+        };
 
     /// <summary>
     /// Refuses a <paramref name="width"/> × <paramref name="height"/> image over <paramref name="maxPixels"/>, from
@@ -164,7 +165,8 @@ public static class ImageDecoder
         var head = bytes[..Math.Min(8, bytes.Length)];
         bool text = true;
         foreach (byte b in head) text &= b is >= 0x20 and < 0x7F or (byte)'\n' or (byte)'\r' or (byte)'\t';
-        return text ? $"text \"{System.Text.Encoding.ASCII.GetString(head).ReplaceLineEndings(" ")}\"" : $"bytes {Convert.ToHexString(head)}";
+        return text ? $"text \"{System.Text.Encoding.ASCII.GetString(head).ReplaceLineEndings(" ")}\""
+            : $"bytes {Convert.ToHexString(head)}";
     }
 }
 

@@ -28,7 +28,8 @@ public static class ImageFolder
     public static bool IsHidden(string path)
     {
         string name = Path.GetFileName(path);
-        return name.StartsWith('.') || name.Equals("Thumbs.db", StringComparison.OrdinalIgnoreCase) || name.Equals("desktop.ini", StringComparison.OrdinalIgnoreCase);
+        return name.StartsWith('.') || name.Equals("Thumbs.db", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("desktop.ini", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Sorted class folder names of <paramref name="dir"/>.</summary>
@@ -53,7 +54,8 @@ public static class ImageFolder
     }
 
     /// <summary>
-    /// Lists <c>dir/&lt;class&gt;/*</c>. <paramref name="classes"/> fixes the class list (validation and test folders use
+    /// Lists <c>dir/&lt;class&gt;/*</c>. <paramref name="classes"/> fixes the class list (validation and test folders
+    /// use
     /// the training folder's); folders of unknown classes and empty class folders are errors, listed in one message.
     /// A cancelled <paramref name="ct"/> stops the listing between entries.
     /// </summary>
@@ -63,7 +65,9 @@ public static class ImageFolder
         classes ??= found;
         var unknown = found.Where(c => Array.IndexOf(classes, c) < 0).ToArray();
         if (unknown.Length > 0)
-            throw new DataException($"{dir}: class folder(s) {string.Join(", ", unknown)} are not among the model's classes ({string.Join(", ", classes)})");
+            throw new DataException(
+                $"{dir}: class folder(s) {string.Join(", ", unknown)} are not among the model's classes " +
+                $"({string.Join(", ", classes)})");
         var paths = new List<string>();
         var labels = new List<int>();
         var empty = new List<string>();
@@ -77,7 +81,8 @@ public static class ImageFolder
             labels.AddRange(Enumerable.Repeat(Array.IndexOf(classes, name), entries.Length));
         }
         if (empty.Count > 0)
-            throw new DataException($"class folder{(empty.Count > 1 ? "s" : "")} with no images: {string.Join(", ", empty)}");
+            throw new DataException(
+                $"class folder{(empty.Count > 1 ? "s" : "")} with no images: {string.Join(", ", empty)}");
         return new LabeledFiles(dir, classes, paths.ToArray(), labels.ToArray());
     }
 
@@ -116,7 +121,9 @@ public static class ImageFolder
         }
         ratios ??= [0.8, 0.1, 0.1];
         if (ratios.Length != 3 || ratios.Any(r => r < 0) || ratios[0] <= 0)
-            throw new ArgumentException($"split ratios must be three non-negative numbers TRAIN/VAL/TEST with TRAIN > 0, got {string.Join("/", ratios)}");
+            throw new ArgumentException(
+                "split ratios must be three non-negative numbers TRAIN/VAL/TEST with TRAIN > 0, got " +
+                $"{string.Join("/", ratios)}");
         var all = List(dir, ct: ct);
         var order = Shuffled(all.Count, seed);
         double sum = ratios.Sum();
@@ -147,7 +154,8 @@ public static class ImageFolder
         store.Preload(Environment.ProcessorCount, progress, ct);
         var good = store.Readable();
         if (good.Length == 0)
-            throw new DataException($"{dir}: none of its {files.Count} files is a readable image (first: {bad.Messages.FirstOrDefault()})");
+            throw new DataException(
+                $"{dir}: none of its {files.Count} files is a readable image (first: {bad.Messages.FirstOrDefault()})");
         var first = store.Get(good[0])!;
         int channels = good.Max(i => store.Get(i)!.Channels);
         var keep = new List<int>();
@@ -155,7 +163,8 @@ public static class ImageFolder
         {
             var im = store.Get(i)!;
             if (im.Width != first.Width || im.Height != first.Height)
-                bad.Report(files.Paths[i], $"{files.Paths[i]}: image is {im.Width}x{im.Height}, the others are {first.Width}x{first.Height}");
+                bad.Report(files.Paths[i],
+                    $"{files.Paths[i]}: image is {im.Width}x{im.Height}, the others are {first.Width}x{first.Height}");
             else keep.Add(i);
         }
         skipped.AddRange(bad.Messages);
@@ -170,6 +179,7 @@ public static class ImageFolder
                 for (int p = 0; p < plane; p++)
                     dst[c * plane + p] = im.Pixels[p * im.Channels + (im.Channels == 1 ? 0 : c)];
         });
-        return new ImageSet(files.Classes, channels, first.Height, first.Width, pixels, keep.Select(i => files.Labels[i]).ToArray(), keep.Select(i => files.Paths[i]).ToArray());
+        return new ImageSet(files.Classes, channels, first.Height, first.Width, pixels,
+            keep.Select(i => files.Labels[i]).ToArray(), keep.Select(i => files.Paths[i]).ToArray());
     }
 }

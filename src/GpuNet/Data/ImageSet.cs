@@ -6,11 +6,14 @@ namespace GpuNet.Data;
 /// </summary>
 public sealed class ImageSet
 {
-    public ImageSet(string[] classes, int channels, int height, int width, byte[] pixels, int[] labels, string[]? paths = null)
+    public ImageSet(string[] classes, int channels, int height, int width, byte[] pixels, int[] labels,
+        string[]? paths = null)
     {
         if (pixels.Length != (long)labels.Length * channels * height * width)
-            throw new ArgumentException($"{pixels.Length} pixel bytes for {labels.Length} images of {channels}x{height}x{width}");
-        Classes = classes; Channels = channels; Height = height; Width = width; Pixels = pixels; Labels = labels; Paths = paths;
+            throw new ArgumentException(
+                $"{pixels.Length} pixel bytes for {labels.Length} images of {channels}x{height}x{width}");
+        Classes = classes; Channels = channels; Height = height; Width = width; Pixels = pixels; Labels = labels;
+        Paths = paths;
     }
 
     public string[] Classes { get; }

@@ -148,7 +148,11 @@ public sealed record TenCrop(int Height, int Width) : ImageStep
         int right = f.Width - Width, bottom = f.Height - Height;
         var (dx, dy) = v switch
         {
-            0 => (0, 0), 1 => (right, 0), 2 => (0, bottom), 3 => (right, bottom), _ => (right >> 1, bottom >> 1),
+            0 => (0, 0),
+            1 => (right, 0),
+            2 => (0, bottom),
+            3 => (right, bottom),
+            _ => (right >> 1, bottom >> 1),
         };
         CenterCrop.Crop(ref f, Height, Width, dx, dy);
         if (view >= 5) f.Flip = !f.Flip;

@@ -14,10 +14,14 @@ public sealed class BadFiles(bool strict)
     public bool Contains(string path) => _files.ContainsKey(path);
 
     /// <summary>The messages, sorted by file.</summary>
-    public IReadOnlyList<string> Messages => _files.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToArray();
+    public IReadOnlyList<string> Messages =>
+        _files.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToArray();
 
-    /// <summary>Records a bad file; true the first time it is seen. Strict: throws the message as a <see cref="DataException"/>.</summary>
-    public bool Report(string path, string message) => Strict ? throw new DataException(message) : _files.TryAdd(path, message);
+    /// <summary>
+    /// Records a bad file; true the first time it is seen. Strict: throws the message as a <see cref="DataException"/>.
+    /// </summary>
+    public bool Report(string path, string message) => Strict ? throw new DataException(message)
+        : _files.TryAdd(path, message);
 }
 
 /// <summary>
@@ -52,7 +56,8 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
     /// The image, or null with the reason in <paramref name="error"/> (null for a file already known bad), without
     /// reporting: callers decoding in parallel report in file order, so --strict names the same first file every time.
     /// With a <paramref name="scratch"/>, an image decoded now (not cached) lives in the scratch's buffers until its
-    /// next use, and may be decoded at a reduced scale that keeps its shorter side at least <paramref name="minShorterSide"/>.
+    /// next use, and may be decoded at a reduced scale that keeps its shorter side at least <paramref
+    /// name="minShorterSide"/>.
     /// </summary>
     public Image? TryGet(int i, out string? error, DecodeScratch? scratch = null, int minShorterSide = 0)
     {
@@ -61,7 +66,11 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
         string path = Files.Paths[i];
         if (Bad.Contains(path)) return null;
         // a streamed image serves only the caller's transform; one that may be kept, every transform of the store
-        try { return scratch is null ? ImageDecoder.Read(path, MaxPixels, DecodeShorterSide) : ImageDecoder.Read(path, MaxPixels, scratch, minShorterSide); }
+        try
+        {
+            return scratch is null ? ImageDecoder.Read(path, MaxPixels, DecodeShorterSide)
+            : ImageDecoder.Read(path, MaxPixels, scratch, minShorterSide);
+        }
         catch (DataException e) { error = e.Message; return null; }
     }
 
@@ -86,7 +95,8 @@ public sealed class ImageStore(LabeledFiles files, BadFiles bad, long maxPixels 
     }
 
     /// <summary>Indices of the images known to be readable (all not yet found bad when not preloaded).</summary>
-    public int[] Readable() => Enumerable.Range(0, Count).Where(i => _cache is not null ? _cache[i] is not null : !Bad.Contains(Files.Paths[i])).ToArray();
+    public int[] Readable() => Enumerable.Range(0, Count)
+        .Where(i => _cache is not null ? _cache[i] is not null : !Bad.Contains(Files.Paths[i])).ToArray();
 
     /// <summary>
     /// Decoded bytes of the whole list, estimated from the headers of up to <paramref name="sample"/> evenly spaced

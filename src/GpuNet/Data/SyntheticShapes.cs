@@ -7,15 +7,19 @@ namespace GpuNet.Data;
 /// </summary>
 public static class SyntheticShapes
 {
-    public static readonly string[] Classes = ["circle", "cross", "diamond", "hexagon", "ring", "square", "star", "stripe", "triangle", "vee"];
+    public static readonly string[] Classes =
+        ["circle", "cross", "diamond", "hexagon", "ring", "square", "star", "stripe", "triangle", "vee"];
 
     /// <summary>
-    /// Writes DIR/train/&lt;class&gt;/*.jpg and DIR/test/&lt;class&gt;/*.jpg (no test/ with <paramref name="testPerClass"/> 0,
+    /// Writes DIR/train/&lt;class&gt;/*.jpg and DIR/test/&lt;class&gt;/*.jpg (no test/ with <paramref
+    /// name="testPerClass"/> 0,
     /// so the folder stays trainable); returns the number of files.
     /// </summary>
-    public static int Write(string dir, int perClass, int testPerClass, int size, ulong seed, Action<int, int>? progress = null)
+    public static int Write(string dir, int perClass, int testPerClass, int size, ulong seed, Action<int,
+        int>? progress = null)
     {
-        if (perClass < 1 || testPerClass < 0) throw new ArgumentException($"--per-class must be at least 1 and --test-per-class at least 0, got {perClass} and {testPerClass}");
+        if (perClass < 1 || testPerClass < 0) throw new ArgumentException(
+            $"--per-class must be at least 1 and --test-per-class at least 0, got {perClass} and {testPerClass}");
         if (size < 16 || size > 4096) throw new ArgumentException($"--size must be between 16 and 4096, got {size}");
         var jobs = new List<(string Path, int Class, ulong Seed)>();
         foreach (var (split, count) in new[] { ("train", perClass), ("test", testPerClass) })
@@ -23,7 +27,8 @@ public static class SyntheticShapes
             {
                 Directory.CreateDirectory(Path.Combine(dir, split, Classes[c]));
                 for (int i = 0; i < count; i++)
-                    jobs.Add((Path.Combine(dir, split, Classes[c], $"{Classes[c]}_{i:D5}.jpg"), c, seed * 1_000_003 + (ulong)jobs.Count));
+                    jobs.Add((Path.Combine(dir, split, Classes[c], $"{Classes[c]}_{i:D5}.jpg"), c,
+                        seed * 1_000_003 + (ulong)jobs.Count));
             }
         int done = 0;
         Parallel.ForEach(jobs, job =>
@@ -69,7 +74,8 @@ public static class SyntheticShapes
                     _ => (float)x / w * 0.7f + (float)y / h * 0.3f,
                 };
                 // shape coordinates: centred, rotated, in units of the radius
-                float u = ((x + 0.5f - cx) * cos + (y + 0.5f - cy) * sin) / radius, v = (-(x + 0.5f - cx) * sin + (y + 0.5f - cy) * cos) / radius;
+                float u = ((x + 0.5f - cx) * cos + (y + 0.5f - cy) * sin) / radius,
+                    v = (-(x + 0.5f - cx) * sin + (y + 0.5f - cy) * cos) / radius;
                 float a = Math.Clamp(0.5f - Distance(cls, u, v) * radius, 0, 1);   // anti-aliased edge, one pixel wide
                 int o = (y * w + x) * 3;
                 for (int c = 0; c < 3; c++)
@@ -81,13 +87,16 @@ public static class SyntheticShapes
         return px;
     }
 
-    private static void RandomColor(Rng rng, Span<float> rgb) { for (int c = 0; c < 3; c++) rgb[c] = (float)rng.NextDouble(); }
+    private static void RandomColor(Rng rng,
+        Span<float> rgb)
+    { for (int c = 0; c < 3; c++) rgb[c] = (float)rng.NextDouble(); }
 
     private static float Bilinear(float[] grid, int gw, float x, float y)
     {
         int x0 = (int)x, y0 = (int)y;
         float fx = x - x0, fy = y - y0;
-        float a = grid[y0 * gw + x0], b = grid[y0 * gw + x0 + 1], c = grid[(y0 + 1) * gw + x0], d = grid[(y0 + 1) * gw + x0 + 1];
+        float a = grid[y0 * gw + x0], b = grid[y0 * gw + x0 + 1], c = grid[(y0 + 1) * gw + x0],
+            d = grid[(y0 + 1) * gw + x0 + 1];
         return (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy;
     }
 

@@ -43,9 +43,16 @@ public static unsafe partial class TurboJpeg
     [LibraryImport(Lib, EntryPoint = "tjInitDecompress")] private static partial nint InitDecompress();
     [LibraryImport(Lib, EntryPoint = "tjInitCompress")] private static partial nint InitCompress();
     [LibraryImport(Lib, EntryPoint = "tjDestroy")] private static partial int Destroy(nint handle);
-    [LibraryImport(Lib, EntryPoint = "tjDecompressHeader3")] private static partial int DecompressHeader3(nint handle, byte* jpeg, nuint size, int* width, int* height, int* subsamp, int* colorspace);
-    [LibraryImport(Lib, EntryPoint = "tjDecompress2")] private static partial int Decompress2(nint handle, byte* jpeg, nuint size, byte* dst, int width, int pitch, int height, int pixelFormat, int flags);
-    [LibraryImport(Lib, EntryPoint = "tjCompress2")] private static partial int Compress2(nint handle, byte* src, int width, int pitch, int height, int pixelFormat, byte** jpeg, nuint* size, int subsamp, int quality, int flags);
+    [LibraryImport(Lib, EntryPoint = "tjDecompressHeader3")]
+    private static partial int DecompressHeader3(nint handle,
+        byte* jpeg, nuint size, int* width, int* height, int* subsamp, int* colorspace);
+    [LibraryImport(Lib, EntryPoint = "tjDecompress2")]
+    private static partial int Decompress2(nint handle, byte* jpeg,
+        nuint size, byte* dst, int width, int pitch, int height, int pixelFormat, int flags);
+    [LibraryImport(Lib, EntryPoint = "tjCompress2")]
+    private static partial int Compress2(nint handle, byte* src,
+        int width, int pitch, int height, int pixelFormat, byte** jpeg, nuint* size, int subsamp, int quality,
+            int flags);
     [LibraryImport(Lib, EntryPoint = "tjFree")] private static partial void Free(byte* buffer);
     [LibraryImport(Lib, EntryPoint = "tjGetErrorStr2")] private static partial byte* GetErrorStr2(nint handle);
     [LibraryImport(Lib, EntryPoint = "tjGetErrorCode")] private static partial int GetErrorCode(nint handle);
@@ -57,7 +64,8 @@ public static unsafe partial class TurboJpeg
         if (LoadError.Value is { } why) throw new DataException(why);
     }
 
-    private static string Error(nint handle) => Marshal.PtrToStringUTF8((nint)GetErrorStr2(handle)) ?? "unknown TurboJPEG error";
+    private static string Error(nint handle) => Marshal.PtrToStringUTF8((nint)GetErrorStr2(handle))
+        ?? "unknown TurboJPEG error";
 
     // After a failed call libjpeg-turbo 2.1 can leave a decompressor mid-image (a later header read then reports 0x0):
     // the thread's handle is dropped and the next call starts with a fresh one.
@@ -69,20 +77,25 @@ public static unsafe partial class TurboJpeg
     }
 
     // A JPEG file ends with the end-of-image marker; one that fails to decode without it was cut short.
-    private static string Kind(ReadOnlySpan<byte> jpeg) => jpeg.Length >= 2 && jpeg[^2] == 0xFF && jpeg[^1] == 0xD9 ? "corrupt" : "truncated";
+    private static string Kind(ReadOnlySpan<byte> jpeg) => jpeg.Length >= 2 && jpeg[^2] == 0xFF && jpeg[^1] == 0xD9
+        ? "corrupt" : "truncated";
 
     /// <summary>True for the JPEG start-of-image marker followed by another marker.</summary>
-    public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+    public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes.Length >= 3 && bytes[0] == 0xFF
+        && bytes[1] == 0xD8 && bytes[2] == 0xFF;
 
     /// <summary>
     /// Decodes a JPEG to interleaved RGB (gray JPEGs stay one channel unless <paramref name="rgb"/>). CMYK and YCCK
     /// images are converted to RGB assuming Adobe's inverted CMYK (what Photoshop writes), with no colour management.
-    /// Images over <paramref name="maxPixels"/> are refused before any pixel memory is allocated. A truncated file is an
-    /// error; other libjpeg warnings (extraneous bytes before a marker, say) leave a fully decoded image and are accepted.
+    /// Images over <paramref name="maxPixels"/> are refused before any pixel memory is allocated. A truncated file is
+    /// an
+    /// error; other libjpeg warnings (extraneous bytes before a marker, say) leave a fully decoded image and are
+    /// accepted.
     /// With <paramref name="minShorterSide"/> &gt; 0 the image is decoded at ½, ¼ or ⅛ scale in the DCT domain (the
     /// smallest that keeps the shorter side at least that long, <see cref="ImageDecoder.JpegScale"/>).
     /// </summary>
-    public static Image Decode(ReadOnlySpan<byte> jpeg, string name, long maxPixels, bool rgb = false, DecodeScratch? scratch = null, int minShorterSide = 0)
+    public static Image Decode(ReadOnlySpan<byte> jpeg, string name, long maxPixels, bool rgb = false,
+        DecodeScratch? scratch = null, int minShorterSide = 0)
     {
         EnsureLoaded();
         if (_decompressor == 0) _decompressor = InitDecompress();
@@ -100,7 +113,8 @@ public static unsafe partial class TurboJpeg
             int channels = cs == CsGray && !rgb ? 1 : 3;
             int decodeChannels = cmyk ? 4 : channels;
             long bytes = (long)w * h * decodeChannels;
-            if (bytes > Array.MaxLength) throw new DataException($"{name}: JPEG declares {w}x{h}, over {Array.MaxLength} bytes decoded");
+            if (bytes > Array.MaxLength)
+                throw new DataException($"{name}: JPEG declares {w}x{h}, over {Array.MaxLength} bytes decoded");
             var pixels = scratch is not null && !cmyk ? scratch.PixelsOf(bytes) : new byte[bytes];
             fixed (byte* dst = pixels)
             {
@@ -108,7 +122,8 @@ public static unsafe partial class TurboJpeg
                 if (Decompress2(tj, p, (nuint)jpeg.Length, dst, w, 0, h, pf, FlagAccurateDct) != 0)
                 {
                     string msg = Error(tj);
-                    bool fatal = GetErrorCode(tj) != ErrWarning || msg.Contains("Premature end", StringComparison.OrdinalIgnoreCase);
+                    bool fatal = GetErrorCode(tj) != ErrWarning
+                        || msg.Contains("Premature end", StringComparison.OrdinalIgnoreCase);
                     Destroy(tj); _decompressor = 0;
                     if (fatal)
                         throw new DataException($"{name}: {Kind(jpeg)} JPEG ({msg})");
@@ -126,25 +141,32 @@ public static unsafe partial class TurboJpeg
     }
 
     /// <summary>
-    /// Encodes interleaved gray (1 channel), RGB (3) or CMYK (4, written as YCCK) pixels. Chroma is subsampled 4:2:0 for
+    /// Encodes interleaved gray (1 channel), RGB (3) or CMYK (4, written as YCCK) pixels. Chroma is subsampled 4:2:0
+    /// for
     /// RGB unless <paramref name="subsample"/> is false.
     /// </summary>
-    public static byte[] Encode(int width, int height, int channels, ReadOnlySpan<byte> pixels, int quality = 90, bool progressive = false, bool subsample = true)
+    public static byte[] Encode(int width, int height, int channels, ReadOnlySpan<byte> pixels, int quality = 90,
+        bool progressive = false, bool subsample = true)
     {
         EnsureLoaded();
-        if (channels is not (1 or 3 or 4)) throw new ArgumentException($"JPEG writer takes 1, 3 or 4 channels, got {channels}");
-        if (pixels.Length != width * height * channels) throw new ArgumentException($"{pixels.Length} bytes for a {width}x{height}x{channels} image");
-        // a fresh compressor per image: libjpeg-turbo 2.1 carries progressive-scan state over from one image to the next
+        if (channels is not (1 or 3 or 4))
+            throw new ArgumentException($"JPEG writer takes 1, 3 or 4 channels, got {channels}");
+        if (pixels.Length != width * height * channels)
+            throw new ArgumentException($"{pixels.Length} bytes for a {width}x{height}x{channels} image");
+        // a fresh compressor per image: libjpeg-turbo 2.1 carries progressive-scan state over from one image to the
+        // next
         nint tj = InitCompress();
         int pf = channels switch { 1 => PfGray, 3 => PfRgb, _ => PfCmyk };
         int samp = channels == 1 ? SampGray : subsample ? 2 : 0;
         byte* outBuf = null; nuint size = 0;
         fixed (byte* src = pixels)
-            if (Compress2(tj, src, width, 0, height, pf, &outBuf, &size, samp, quality, progressive ? FlagProgressive : 0) != 0)
+            if (Compress2(tj, src, width, 0, height, pf, &outBuf, &size, samp, quality,
+                progressive ? FlagProgressive : 0) != 0)
             {
                 string why = Error(tj);
                 Destroy(tj);
-                throw new InvalidOperationException($"TurboJPEG could not encode a {width}x{height}x{channels} image: {why}");
+                throw new InvalidOperationException(
+                    $"TurboJPEG could not encode a {width}x{height}x{channels} image: {why}");
             }
         try { return new ReadOnlySpan<byte>(outBuf, checked((int)size)).ToArray(); }
         finally { Free(outBuf); Destroy(tj); }

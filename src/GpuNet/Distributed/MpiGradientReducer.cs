@@ -12,7 +12,8 @@ namespace GpuNet.Distributed;
 /// model's reduction starts while backward still runs; <c>GPUNET_MPI_BUCKET_KIB</c> sets it), each with a pinned host
 /// buffer. As backward reports a layer's gradients they are copied into their bucket; a bucket whose gradients are
 /// all in is reduced at once, while backward goes on (buckets start strictly in order, so every rank issues the same
-/// collectives in the same order, whatever the threads of a split network do). Each report also drives the reductions in flight (MPI_Test), as OpenMPI
+/// collectives in the same order, whatever the threads of a split network do). Each report also drives the reductions
+/// in flight (MPI_Test), as OpenMPI
 /// progresses non-blocking collectives only inside MPI calls. <see cref="FinishStep"/> waits for the rest and writes
 /// sum / global count back to every gradient. The first bucket starts with two more numbers: the rank's image count and
 /// its stop request, so the global count and a stop reach every rank with the gradients.

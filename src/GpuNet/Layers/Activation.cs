@@ -6,7 +6,8 @@ namespace GpuNet.Layers;
 public enum ActivationKind { Relu, LeakyRelu, Sigmoid, Tanh }
 
 /// <summary>An element-wise activation layer.</summary>
-public sealed class Activation(string name, ActivationKind kind, float slope = Optim.UpdateRules.DefaultLeakySlope) : BufferedLayer(name)
+public sealed class Activation(string name, ActivationKind kind,
+    float slope = Optim.UpdateRules.DefaultLeakySlope) : BufferedLayer(name)
 {
     private Tensor? _x, _yOut;
 
@@ -46,8 +47,11 @@ public sealed class Activation(string name, ActivationKind kind, float slope = O
     }
 }
 
-/// <summary>Inverted dropout: at training time keeps each unit with probability 1 − p and scales it by 1/(1 − p).</summary>
-/// <remarks>A tower of a split model holding columns [rowOffset, rowOffset + width) of a globalRow-wide activation passes
+/// <summary>
+/// Inverted dropout: at training time keeps each unit with probability 1 − p and scales it by 1/(1 − p).
+/// </summary>
+/// <remarks>A tower of a split model holding columns [rowOffset, rowOffset + width) of a globalRow-wide activation
+/// passes
 /// them so its masks are exactly the undivided layer's.</remarks>
 public sealed class Dropout(string name, float p, uint seed, int rowOffset = 0, int globalRow = 0) : BufferedLayer(name)
 {

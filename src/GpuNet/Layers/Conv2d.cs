@@ -3,7 +3,8 @@ using GpuNet.Runtime;
 namespace GpuNet.Layers;
 
 /// <summary>2-D convolution with bias: (C, H, W) → (K, OH, OW), filters (K, C/groups, R, S).</summary>
-public sealed class Conv2d(string name, int filters, int kernel, int stride = 1, int padding = 0, int groups = 1) : BufferedLayer(name)
+public sealed class Conv2d(string name, int filters, int kernel, int stride = 1, int padding = 0,
+    int groups = 1) : BufferedLayer(name)
 {
     private Conv2dGeometry _g;
     private Tensor? _x;
@@ -21,9 +22,11 @@ public sealed class Conv2d(string name, int filters, int kernel, int stride = 1,
     public int Padding => padding;
 
     public override string Kind => "Conv2d";
-    public override string Details => $"{filters}@{kernel}x{kernel} s{stride} p{padding}" + (groups > 1 ? $" g{groups}" : "");
+    public override string Details => $"{filters}@{kernel}x{kernel} s{stride} p{padding}"
+        + (groups > 1 ? $" g{groups}" : "");
 
-    private Conv2dGeometry Geometry(int n) => new(n, InputShape[0], InputShape[1], InputShape[2], filters, kernel, kernel, stride, stride, padding, padding, groups);
+    private Conv2dGeometry Geometry(int n) => new(n, InputShape[0], InputShape[1], InputShape[2], filters, kernel,
+        kernel, stride, stride, padding, padding, groups);
 
     protected override int[] SetupInternal(int[] s)
     {

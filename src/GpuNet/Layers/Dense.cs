@@ -2,7 +2,9 @@ using GpuNet.Runtime;
 
 namespace GpuNet.Layers;
 
-/// <summary>Fully connected layer: y = x · Wᵀ + b. x: (N, In) (higher-rank inputs are flattened), W: (Out, In).</summary>
+/// <summary>
+/// Fully connected layer: y = x · Wᵀ + b. x: (N, In) (higher-rank inputs are flattened), W: (Out, In).
+/// </summary>
 public sealed class Dense(string name, int outputs) : BufferedLayer(name)
 {
     private Tensor? _x;

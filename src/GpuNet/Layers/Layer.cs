@@ -47,10 +47,13 @@ public abstract class Layer : IDisposable
     /// <summary>x: (N, …InputShape) → y: (N, …OutputShape). The returned tensor belongs to the layer.</summary>
     public abstract Tensor Forward(Tensor x, bool training);
 
-    /// <summary>dy: (N, …OutputShape) → dx: (N, …InputShape), or null when <see cref="PropagateDown"/> is false.</summary>
+    /// <summary>
+    /// dy: (N, …OutputShape) → dx: (N, …InputShape), or null when <see cref="PropagateDown"/> is false.
+    /// </summary>
     public abstract Tensor? Backward(Tensor dy);
 
-    protected Parameter AddParameter(string suffix, ParameterRole role, int[] shape, bool trainable, int fanIn, int fanOut)
+    protected Parameter AddParameter(string suffix, ParameterRole role, int[] shape, bool trainable, int fanIn,
+        int fanOut)
     {
         var p = new Parameter($"{Name}.{suffix}", role, Accelerator.Zeros(shape), trainable, fanIn, fanOut);
         _parameters.Add(p);

@@ -11,7 +11,8 @@ public sealed class Lrn(string name, LrnParameters p) : BufferedLayer(name)
     public LrnParameters Settings => p;
     public override string Kind => "LRN";
     public override string Details => $"n{p.Size} k{p.K} a{p.Alpha} b{p.Beta}" + (p.Groups > 1 ? $" g{p.Groups}" : "");
-    protected override int[] SetupInternal(int[] s) => s.Length == 3 ? s : throw new ArgumentException($"{Name}: LRN needs (C, H, W) input, got {Shapes.Format(s)}");
+    protected override int[] SetupInternal(int[] s) => s.Length == 3 ? s
+        : throw new ArgumentException($"{Name}: LRN needs (C, H, W) input, got {Shapes.Format(s)}");
 
     public override Tensor Forward(Tensor x, bool training)
     {
@@ -32,7 +33,9 @@ public sealed class Lrn(string name, LrnParameters p) : BufferedLayer(name)
     public override void Dispose() { Free(ref _scale); base.Dispose(); }
 }
 
-/// <summary>Batch normalisation per channel (or per feature for (N, F) inputs), with running statistics for evaluation.</summary>
+/// <summary>
+/// Batch normalisation per channel (or per feature for (N, F) inputs), with running statistics for evaluation.
+/// </summary>
 public sealed class BatchNorm(string name, float momentum = 0.1f, float epsilon = 1e-5f) : BufferedLayer(name)
 {
     private Tensor? _x, _saveMean, _saveInvStd;
@@ -64,9 +67,11 @@ public sealed class BatchNorm(string name, float momentum = 0.1f, float epsilon 
         _x = x;
         var y = Output(x.Shape[0]);
         if (training)
-            Accelerator.BatchNormForwardTraining(x, Gamma.Data, Beta.Data, y, RunningMean.Data, RunningVariance.Data, _saveMean!, _saveInvStd!, momentum, epsilon);
+            Accelerator.BatchNormForwardTraining(x, Gamma.Data, Beta.Data, y, RunningMean.Data, RunningVariance.Data,
+                _saveMean!, _saveInvStd!, momentum, epsilon);
         else
-            Accelerator.BatchNormForwardInference(x, Gamma.Data, Beta.Data, RunningMean.Data, RunningVariance.Data, y, epsilon);
+            Accelerator.BatchNormForwardInference(x, Gamma.Data, Beta.Data, RunningMean.Data, RunningVariance.Data, y,
+                epsilon);
         return y;
     }
 

@@ -17,7 +17,9 @@ public sealed class Parameter : IDisposable
     public string Name { get; }
     public ParameterRole Role { get; }
     public Tensor Data { get; }
-    /// <summary>Gradient of the loss; overwritten by each backward pass. Null for buffers (running statistics).</summary>
+    /// <summary>
+    /// Gradient of the loss; overwritten by each backward pass. Null for buffers (running statistics).
+    /// </summary>
     public Tensor? Grad { get; }
     public bool Trainable { get; }
     /// <summary>Inputs feeding one output unit (C/G·R·S for a filter, inputs for a dense layer).</summary>

@@ -2,7 +2,9 @@ using GpuNet.Runtime;
 
 namespace GpuNet.Layers;
 
-/// <summary>Max or average pooling over k×k windows with a stride (AlexNet's overlapping pooling: k 3, stride 2).</summary>
+/// <summary>
+/// Max or average pooling over k×k windows with a stride (AlexNet's overlapping pooling: k 3, stride 2).
+/// </summary>
 public sealed class Pool2d(string name, bool max, int kernel, int stride, int padding = 0) : BufferedLayer(name)
 {
     private Pool2dGeometry _g;
@@ -19,11 +21,13 @@ public sealed class Pool2d(string name, bool max, int kernel, int stride, int pa
     public override string Kind => max ? "MaxPool2d" : "AvgPool2d";
     public override string Details => $"{kernel}x{kernel} s{stride}" + (padding > 0 ? $" p{padding}" : "");
 
-    private Pool2dGeometry Geometry(int n) => new(n, InputShape[0], InputShape[1], InputShape[2], kernel, kernel, stride, stride, padding, padding);
+    private Pool2dGeometry Geometry(int n) =>
+        new(n, InputShape[0], InputShape[1], InputShape[2], kernel, kernel, stride, stride, padding, padding);
 
     protected override int[] SetupInternal(int[] s)
     {
-        if (s.Length != 3) throw new ArgumentException($"{Name}: pooling needs (C, H, W) input, got {Shapes.Format(s)}");
+        if (s.Length != 3)
+            throw new ArgumentException($"{Name}: pooling needs (C, H, W) input, got {Shapes.Format(s)}");
         var g = Geometry(1);
         g.Validate();
         return [s[0], g.OutH, g.OutW];
@@ -36,7 +40,8 @@ public sealed class Pool2d(string name, bool max, int kernel, int stride, int pa
         var y = Output(_g.N);
         if (!max) Accelerator.AvgPool2dForward(x, y, _g);
         // training keeps each cell's maximum (one index per output) so backward need not search the windows again
-        else Accelerator.MaxPool2dForward(x, y, _g, _argmax = training ? Buffer(ref _indices, _g.N, OutputShape) : null);
+        else Accelerator.MaxPool2dForward(x, y, _g,
+            _argmax = training ? Buffer(ref _indices, _g.N, OutputShape) : null);
         return y;
     }
 
@@ -44,7 +49,8 @@ public sealed class Pool2d(string name, bool max, int kernel, int stride, int pa
     {
         if (!PropagateDown) return null;
         var dx = InputGradient(_g.N);
-        if (max) Accelerator.MaxPool2dBackward(_x!, dy, dx, _g, _argmax); else Accelerator.AvgPool2dBackward(dy, dx, _g);
+        if (max) Accelerator.MaxPool2dBackward(_x!, dy, dx, _g, _argmax);
+        else Accelerator.AvgPool2dBackward(dy, dx, _g);
         return dx;
     }
 
@@ -56,7 +62,8 @@ public sealed class GlobalAvgPool(string name) : BufferedLayer(name)
 {
     public override string Kind => "GlobalAvgPool";
 
-    protected override int[] SetupInternal(int[] s) => s.Length == 3 ? [s[0]] : throw new ArgumentException($"{Name}: needs (C, H, W) input, got {Shapes.Format(s)}");
+    protected override int[] SetupInternal(int[] s) => s.Length == 3 ? [s[0]]
+        : throw new ArgumentException($"{Name}: needs (C, H, W) input, got {Shapes.Format(s)}");
 
     public override Tensor Forward(Tensor x, bool training)
     {

@@ -2,7 +2,9 @@ using GpuNet.Runtime;
 
 namespace GpuNet.Losses;
 
-/// <summary>Training objectives. Classification losses read class labels; the rest compare with one-hot targets.</summary>
+/// <summary>
+/// Training objectives. Classification losses read class labels; the rest compare with one-hot targets.
+/// </summary>
 public enum LossKind { SoftmaxCrossEntropy, WeightedCrossEntropy, Mse, Mae, BinaryCrossEntropy, Hinge }
 
 /// <summary>
@@ -56,7 +58,9 @@ public sealed class Loss : IDisposable
         _acc.AccumulateLossAndCorrect(_curProbs ?? output, _curLabels!, _perSample!.Slice(0, n), stats, n * _scale);
     }
 
-    /// <summary>Per-sample losses of output (N, C) against labels (N), left on the device: labels go up, nothing comes back.</summary>
+    /// <summary>
+    /// Per-sample losses of output (N, C) against labels (N), left on the device: labels go up, nothing comes back.
+    /// </summary>
     public Tensor Compute(Tensor output, ReadOnlySpan<int> labels)
     {
         int n = output.Shape[0], c = output.Shape[1];

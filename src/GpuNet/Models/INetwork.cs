@@ -37,6 +37,9 @@ public interface INetwork : IDisposable
     /// </summary>
     void Backward(Tensor dlogits, Action<IReadOnlyList<Parameter>>? gradientsReady = null);
 
-    /// <summary>Where parameter <paramref name="p"/> sits in the single-device model: its name there, that tensor's shape, and the offset of p's elements in it.</summary>
+    /// <summary>
+    /// Where parameter <paramref name="p"/> sits in the single-device model: its name there, that tensor's shape, and
+    /// the offset of p's elements in it.
+    /// </summary>
     (string Name, int[] Shape, long Offset) Layout(Parameter p);
 }

@@ -11,8 +11,12 @@ public sealed class Model : INetwork
 {
     private readonly List<Layer> _layers = [];
 
-    /// <summary>Sets the layers up in order on the accelerator; with propagateToInput, backward also returns the input's gradient (a stage inside a larger graph).</summary>
-    public Model(string name, Accelerator accelerator, int[] inputShape, IEnumerable<Layer> layers, bool propagateToInput = false)
+    /// <summary>
+    /// Sets the layers up in order on the accelerator; with propagateToInput, backward also returns the input's
+    /// gradient (a stage inside a larger graph).
+    /// </summary>
+    public Model(string name, Accelerator accelerator, int[] inputShape, IEnumerable<Layer> layers,
+        bool propagateToInput = false)
     {
         Name = name;
         Accelerator = accelerator;
@@ -48,7 +52,8 @@ public sealed class Model : INetwork
     public Tensor Forward(Tensor x, bool training)
     {
         if (!Shapes.Equal(x.Shape.AsSpan(1), InputShape))
-            throw new ArgumentException($"model {Name} takes input (N, {string.Join(", ", InputShape)}), got {Shapes.Format(x.Shape)}");
+            throw new ArgumentException(
+                $"model {Name} takes input (N, {string.Join(", ", InputShape)}), got {Shapes.Format(x.Shape)}");
         foreach (var layer in _layers)
         {
             layer.Step = Step;
@@ -79,10 +84,16 @@ public sealed class Model : INetwork
     public IReadOnlyList<Accelerator> Devices => [Accelerator];
     public Accelerator OutputDevice => Accelerator;
 
-    /// <summary>Copies a host batch into a reused input buffer on the device and runs <see cref="Forward(Tensor, bool)"/>.</summary>
+    /// <summary>
+    /// Copies a host batch into a reused input buffer on the device and runs <see cref="Forward(Tensor, bool)"/>.
+    /// </summary>
     public Tensor Forward(ReadOnlySpan<float> input, int n, bool training)
     {
-        if (_input is null || _input.Shape[0] < n) { _input?.Dispose(); _input = Accelerator.Allocate([n, .. InputShape]); }
+        if (_input is null || _input.Shape[0] < n)
+        {
+            _input?.Dispose();
+            _input = Accelerator.Allocate([n, .. InputShape]);
+        }
         var x = _input.Shape[0] == n ? _input : _input.Slice(0, [n, .. InputShape]);
         x.CopyFrom(input[..x.Length]);
         return Forward(x, training);

@@ -27,15 +27,18 @@ public static class ModelZoo
 
     /// <summary>The evaluation transform with its centre crop replaced by the paper's ten crops.</summary>
     public static string TenCropOf(string evalTransform) =>
-        string.Join(",", evalTransform.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => s.StartsWith("center-crop:", StringComparison.OrdinalIgnoreCase) ? "ten-crop:" + s["center-crop:".Length..] : s));
+        string.Join(",",
+            evalTransform.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => s.StartsWith("center-crop:", StringComparison.OrdinalIgnoreCase) ? "ten-crop:"
+                + s["center-crop:".Length..] : s));
 
     public static int DefaultClasses(string name) => Canonical(name) == "alexnet" ? 1000 : 10;
 
     public static string Canonical(string name)
     {
         string n = name.Trim().ToLowerInvariant();
-        return Names.Contains(n) ? n : throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
+        return Names.Contains(n) ? n
+            : throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
     }
 
     public static Model Create(string name, Accelerator accelerator, int? classes = null)

@@ -7,7 +7,8 @@ namespace GpuNet.Models;
 
 /// <summary>
 /// AlexNet split across two devices the way the 2012 network ran on two GTX 580s. Each tower holds half of every
-/// layer's channels: conv1, conv2, conv4, conv5 (and their LRN and pooling) see only their own tower; conv3, fc6 and fc7
+/// layer's channels: conv1, conv2, conv4, conv5 (and their LRN and pooling) see only their own tower; conv3, fc6 and
+/// fc7
 /// see both towers' outputs, which the graph copies across devices (and whose gradients it copies back), counting every
 /// byte; fc8 sits on the first device and takes both towers' fc7. Layers never know about devices: each stage is an
 /// ordinary <see cref="Model"/> on its tower's accelerator, and the copies happen here, between stages.
@@ -23,13 +24,15 @@ public sealed class TwoTowerAlexNet : INetwork
     private readonly Model[][] _stage;          // [tower][stage]: conv1..pool2, conv3..pool5, fc6, fc7 (AlexNetSpec)
     private readonly Model _head;               // fc8 on device 0
     private readonly Dictionary<string, Tensor>[] _buffers = [[], []];   // per tower: only its own thread touches them
-    private readonly ConcurrentDictionary<(string, int), float[]> _host = new();   // host staging per exchange and sender
+    // host staging per exchange and sender
+    private readonly ConcurrentDictionary<(string, int), float[]> _host = new();
     private readonly long[] _copyTicks = new long[2];
     private long _bytesCrossed;
     private int _n;
     private Tensor? _logits;
 
-    /// <summary>Builds both towers of <paramref name="name"/> (alexnet, alexnet-small) from its <see cref="AlexNetSpec"/>.
+    /// <summary>Builds both towers of <paramref name="name"/> (alexnet, alexnet-small) from its <see
+    /// cref="AlexNetSpec"/>.
     /// </summary>
     public TwoTowerAlexNet(string name, Accelerator first, Accelerator second, int? classes = null)
     {
@@ -65,21 +68,25 @@ public sealed class TwoTowerAlexNet : INetwork
     /// <summary>Global step, passed to dropout (equal steps give the single-device model's masks).</summary>
     public long Step { get; set; }
     public int FirstSample { get; set; }
-    /// <summary>Bytes copied between the two devices since creation (activations forward, gradients backward).</summary>
+    /// <summary>
+    /// Bytes copied between the two devices since creation (activations forward, gradients backward).
+    /// </summary>
     public long BytesCrossed => Interlocked.Read(ref _bytesCrossed);
 
     /// <summary>
     /// Time each tower has spent copying across since creation (packing rows, device → host, host → device), measured
     /// after its queued compute finished, so it is copy time, not compute.
     /// </summary>
-    public TimeSpan[] CopyTime => [Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _copyTicks[0])), Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _copyTicks[1]))];
+    public TimeSpan[] CopyTime => [Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _copyTicks[0])),
+        Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _copyTicks[1]))];
 
     public IEnumerable<Parameter> Parameters => _stage.SelectMany(s => s).Append(_head).SelectMany(m => m.Parameters);
     public long ParameterCount => Parameters.Where(p => p.Trainable).Sum(p => (long)p.Data.Length);
 
     /// <summary>Which device holds each layer (for <c>gpunet summary --devices</c>).</summary>
     public IEnumerable<(Layer Layer, Accelerator Device)> Placement =>
-        Enumerable.Range(0, 4).SelectMany(s => Enumerable.Range(0, 2).SelectMany(t => _stage[t][s].Layers.Select(l => (l, _dev[t]))))
+        Enumerable.Range(0, 4)
+            .SelectMany(s => Enumerable.Range(0, 2).SelectMany(t => _stage[t][s].Layers.Select(l => (l, _dev[t]))))
             .Concat(_head.Layers.Select(l => (l, _dev[0])));
 
     /// <summary>The bytes one training step copies between devices at batch n, from the architecture alone.</summary>
@@ -115,11 +122,13 @@ public sealed class TwoTowerAlexNet : INetwork
             try { tower(t, barrier, failed.Token); }
             catch (Exception e) { errors[t] = e; failed.Cancel(); }
         }
-        var second = Task.Factory.StartNew(() => Run(1), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var second = Task.Factory.StartNew(() => Run(1), CancellationToken.None, TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
         Run(0);
         second.Wait();
         // the tower that failed first, not the one released by the cancellation
-        var error = errors.FirstOrDefault(e => e is not null and not OperationCanceledException) ?? errors.FirstOrDefault(e => e is not null);
+        var error = errors.FirstOrDefault(e => e is not null and not OperationCanceledException)
+            ?? errors.FirstOrDefault(e => e is not null);
         if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
     }
 
@@ -142,14 +151,17 @@ public sealed class TwoTowerAlexNet : INetwork
             _dev[t].Synchronize();   // written before the other device reads it
         else
         {
-            if (!_host.TryGetValue((key, t), out var host) || host.Length != len) _host[(key, t)] = host = new float[len];
+            if (!_host.TryGetValue((key, t), out var host) || host.Length != len)
+                _host[(key, t)] = host = new float[len];
             _dev[t].CopyToHost(outgoing, host);
         }
         Interlocked.Add(ref _copyTicks[t], Stopwatch.GetTimestamp() - t0);
         Interlocked.Add(ref _bytesCrossed, (long)len * sizeof(float));
     }
 
-    /// <summary>The rows the other tower sent at exchange <paramref name="key"/>, on tower <paramref name="t"/>'s device.</summary>
+    /// <summary>
+    /// The rows the other tower sent at exchange <paramref name="key"/>, on tower <paramref name="t"/>'s device.
+    /// </summary>
     private Tensor Receive(int t, string key, int len)
     {
         long t0 = Stopwatch.GetTimestamp();
@@ -179,7 +191,9 @@ public sealed class TwoTowerAlexNet : INetwork
         return cat;
     }
 
-    /// <summary>The gradient of a concatenation: tower t's slice of its own dcat plus its slice of the other tower's, received.</summary>
+    /// <summary>
+    /// The gradient of a concatenation: tower t's slice of its own dcat plus its slice of the other tower's, received.
+    /// </summary>
     private Tensor Split(int t, Barrier barrier, CancellationToken ct, string key, Tensor dcat, int n, int[] shape)
     {
         int width = dcat.Length / n / 2;
@@ -250,7 +264,8 @@ public sealed class TwoTowerAlexNet : INetwork
 
     /// <summary>The single-device parameter name and row block of a tower parameter (fc8 → whole).</summary>
     public static (string Name, int Tower) SingleName(string splitName) =>
-        splitName.StartsWith("tower") ? (splitName[(splitName.IndexOf('.') + 1)..], splitName[5] - '0') : (splitName, -1);
+        splitName.StartsWith("tower") ? (splitName[(splitName.IndexOf('.') + 1)..], splitName[5] - '0')
+            : (splitName, -1);
 
     /// <summary>Tower t holds row block t of the single-device tensor (twice as many rows); fc8 is whole.</summary>
     public (string Name, int[] Shape, long Offset) Layout(Parameter p)
@@ -264,12 +279,15 @@ public sealed class TwoTowerAlexNet : INetwork
     /// <summary>Copies every parameter from the single-device grouped model (row block t to tower t).</summary>
     public void LoadFrom(Model single) => MapParameters(single, toSingle: false);
 
-    /// <summary>Writes every parameter into the single-device grouped model (the inverse of <see cref="LoadFrom"/>).</summary>
+    /// <summary>
+    /// Writes every parameter into the single-device grouped model (the inverse of <see cref="LoadFrom"/>).
+    /// </summary>
     public void SaveTo(Model single) => MapParameters(single, toSingle: true);
 
     private void MapParameters(Model single, bool toSingle)
     {
-        if (single.Name != Name) throw new ArgumentException($"a {Name} split model maps to a single {Name}, not {single.Name}");
+        if (single.Name != Name)
+            throw new ArgumentException($"a {Name} split model maps to a single {Name}, not {single.Name}");
         var byName = single.Parameters.ToDictionary(p => p.Name);
         foreach (var p in Parameters)
         {

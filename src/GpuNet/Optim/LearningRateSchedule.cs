@@ -28,17 +28,22 @@ public sealed class LearningRateSchedule
                 {
                     Kind = "step",
                     StepEpochs = parts.Length > 1 ? int.Parse(parts[1]) : 1,
-                    Gamma = parts.Length > 2 ? float.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture) : 0.1f,
+                    Gamma = parts.Length > 2 ? float.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture)
+                        : 0.1f,
                 },
-                "plateau" => new LearningRateSchedule { Kind = "plateau", Patience = parts.Length > 1 ? int.Parse(parts[1]) : 2 },
+                "plateau" =>
+                new LearningRateSchedule { Kind = "plateau", Patience = parts.Length > 1 ? int.Parse(parts[1]) : 2 },
                 _ => throw new FormatException(),
             } is var s && s.StepEpochs >= 1 && s.Gamma is > 0f and <= 1f && s.Patience >= 1 ? s
-                : throw new ArgumentException($"learning-rate schedule '{text}': step:EPOCHS:GAMMA needs EPOCHS ≥ 1 and " +
+                : throw new ArgumentException(
+                    $"learning-rate schedule '{text}': step:EPOCHS:GAMMA needs EPOCHS ≥ 1 and " +
                                               "0 < GAMMA ≤ 1, plateau:PATIENCE needs PATIENCE ≥ 1");
         }
         catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new ArgumentException($"unknown learning-rate schedule '{text}'; expected constant, step:EPOCHS:GAMMA (e.g. step:2:0.5) or plateau[:PATIENCE]");
+            throw new ArgumentException(
+                $"unknown learning-rate schedule '{text}'; expected constant, step:EPOCHS:GAMMA (e.g. step:2:0.5) or " +
+                "plateau[:PATIENCE]");
         }
     }
 

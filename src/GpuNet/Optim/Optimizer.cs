@@ -20,11 +20,13 @@ public abstract class Optimizer : IDisposable
 
     public static readonly string[] Names = ["sgd", "momentum", "adagrad", "rmsprop", "adam"];
 
-    public static Optimizer Create(string name, float learningRate, float weightDecay = 0f, float l1 = 0f, float momentum = UpdateRules.DefaultMomentum) =>
+    public static Optimizer Create(string name, float learningRate, float weightDecay = 0f, float l1 = 0f,
+        float momentum = UpdateRules.DefaultMomentum) =>
         name.Trim().ToLowerInvariant() switch
         {
             "sgd" => new Sgd { LearningRate = learningRate, WeightDecay = weightDecay, L1 = l1 },
-            "momentum" => new Momentum { LearningRate = learningRate, WeightDecay = weightDecay, L1 = l1, Mu = momentum },
+            "momentum" =>
+            new Momentum { LearningRate = learningRate, WeightDecay = weightDecay, L1 = l1, Mu = momentum },
             "adagrad" => new AdaGrad { LearningRate = learningRate, WeightDecay = weightDecay, L1 = l1 },
             "rmsprop" => new RmsProp { LearningRate = learningRate, WeightDecay = weightDecay, L1 = l1 },
             "adam" => new Adam { LearningRate = learningRate, WeightDecay = weightDecay, L1 = l1 },
@@ -71,7 +73,8 @@ public sealed class Sgd : Optimizer
 {
     public override string Name => "sgd";
     public override string[] Slots => [];
-    protected override void Update(Parameter p, Accelerator acc, float wd, float l1) => acc.SgdUpdate(p.Data, p.Grad!, LearningRate, wd, l1);
+    protected override void Update(Parameter p, Accelerator acc, float wd, float l1) =>
+        acc.SgdUpdate(p.Data, p.Grad!, LearningRate, wd, l1);
 }
 
 public sealed class Momentum : Optimizer
@@ -79,7 +82,8 @@ public sealed class Momentum : Optimizer
     public float Mu { get; init; } = UpdateRules.DefaultMomentum;
     public override string Name => "momentum";
     public override string[] Slots => ["velocity"];
-    protected override void Update(Parameter p, Accelerator acc, float wd, float l1) => acc.MomentumUpdate(p.Data, p.Grad!, State(p, "velocity"), LearningRate, Mu, wd, l1);
+    protected override void Update(Parameter p, Accelerator acc, float wd, float l1) =>
+        acc.MomentumUpdate(p.Data, p.Grad!, State(p, "velocity"), LearningRate, Mu, wd, l1);
 }
 
 public sealed class AdaGrad : Optimizer
@@ -87,7 +91,8 @@ public sealed class AdaGrad : Optimizer
     public float Epsilon { get; init; } = UpdateRules.DefaultEpsilon;
     public override string Name => "adagrad";
     public override string[] Slots => ["sum_sq"];
-    protected override void Update(Parameter p, Accelerator acc, float wd, float l1) => acc.AdaGradUpdate(p.Data, p.Grad!, State(p, "sum_sq"), LearningRate, Epsilon, wd, l1);
+    protected override void Update(Parameter p, Accelerator acc, float wd, float l1) =>
+        acc.AdaGradUpdate(p.Data, p.Grad!, State(p, "sum_sq"), LearningRate, Epsilon, wd, l1);
 }
 
 public sealed class RmsProp : Optimizer
@@ -96,7 +101,8 @@ public sealed class RmsProp : Optimizer
     public float Epsilon { get; init; } = UpdateRules.DefaultEpsilon;
     public override string Name => "rmsprop";
     public override string[] Slots => ["mean_sq"];
-    protected override void Update(Parameter p, Accelerator acc, float wd, float l1) => acc.RmsPropUpdate(p.Data, p.Grad!, State(p, "mean_sq"), LearningRate, Rho, Epsilon, wd, l1);
+    protected override void Update(Parameter p, Accelerator acc, float wd, float l1) =>
+        acc.RmsPropUpdate(p.Data, p.Grad!, State(p, "mean_sq"), LearningRate, Rho, Epsilon, wd, l1);
 }
 
 public sealed class Adam : Optimizer
@@ -107,5 +113,6 @@ public sealed class Adam : Optimizer
     public override string Name => "adam";
     public override string[] Slots => ["m", "v"];
     protected override void Update(Parameter p, Accelerator acc, float wd, float l1) =>
-        acc.AdamUpdate(p.Data, p.Grad!, State(p, "m"), State(p, "v"), LearningRate, Beta1, Beta2, Epsilon, StepCount, wd, l1);
+        acc.AdamUpdate(p.Data, p.Grad!, State(p, "m"), State(p, "v"), LearningRate, Beta1, Beta2, Epsilon, StepCount,
+            wd, l1);
 }

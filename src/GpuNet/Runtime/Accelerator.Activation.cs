@@ -5,22 +5,40 @@ public abstract partial class Accelerator
     /// <summary>y = max(x, 0). x and y may be the same tensor.</summary>
     public void ReluForward(Tensor x, Tensor y) { CheckUnary(x, y); ReluForwardInternal(x, y); }
     /// <summary>dx = dy · [y &gt; 0] (y is the forward output). dx may alias dy.</summary>
-    public void ReluBackward(Tensor y, Tensor dy, Tensor dx) { CheckBinary(y, dy, dx); ReluBackwardInternal(y, dy, dx); }
+    public void ReluBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        CheckBinary(y, dy, dx); ReluBackwardInternal(y, dy, dx);
+    }
 
     /// <summary>y = x for x &gt; 0, slope · x otherwise.</summary>
-    public void LeakyReluForward(Tensor x, Tensor y, float slope) { CheckUnary(x, y); LeakyReluForwardInternal(x, y, slope); }
+    public void LeakyReluForward(Tensor x, Tensor y, float slope)
+    {
+        CheckUnary(x, y);
+        LeakyReluForwardInternal(x, y, slope);
+    }
     /// <summary>dx = dy for x &gt; 0, slope · dy otherwise (x is the forward input).</summary>
-    public void LeakyReluBackward(Tensor x, Tensor dy, Tensor dx, float slope) { CheckBinary(x, dy, dx); LeakyReluBackwardInternal(x, dy, dx, slope); }
+    public void LeakyReluBackward(Tensor x, Tensor dy, Tensor dx, float slope)
+    {
+        CheckBinary(x, dy, dx);
+        LeakyReluBackwardInternal(x, dy, dx, slope);
+    }
 
     /// <summary>y = 1 / (1 + e^-x).</summary>
     public void SigmoidForward(Tensor x, Tensor y) { CheckUnary(x, y); SigmoidForwardInternal(x, y); }
     /// <summary>dx = dy · y (1 − y) (y is the forward output).</summary>
-    public void SigmoidBackward(Tensor y, Tensor dy, Tensor dx) { CheckBinary(y, dy, dx); SigmoidBackwardInternal(y, dy, dx); }
+    public void SigmoidBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        CheckBinary(y, dy, dx);
+        SigmoidBackwardInternal(y, dy, dx);
+    }
 
     /// <summary>y = tanh(x).</summary>
     public void TanhForward(Tensor x, Tensor y) { CheckUnary(x, y); TanhForwardInternal(x, y); }
     /// <summary>dx = dy · (1 − y²) (y is the forward output).</summary>
-    public void TanhBackward(Tensor y, Tensor dy, Tensor dx) { CheckBinary(y, dy, dx); TanhBackwardInternal(y, dy, dx); }
+    public void TanhBackward(Tensor y, Tensor dy, Tensor dx)
+    {
+        CheckBinary(y, dy, dx); TanhBackwardInternal(y, dy, dx);
+    }
 
     private void CheckUnary(Tensor x, Tensor y)
     {

@@ -2,7 +2,9 @@ namespace GpuNet.Runtime;
 
 public abstract partial class Accelerator
 {
-    /// <summary>y = conv(x, w) + bias. x: (N, C, H, W), w: (K, C/G, R, S), bias: (K) or null, y: (N, K, OH, OW).</summary>
+    /// <summary>
+    /// y = conv(x, w) + bias. x: (N, C, H, W), w: (K, C/G, R, S), bias: (K) or null, y: (N, K, OH, OW).
+    /// </summary>
     public void Conv2dForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)
     {
         g.Validate();
@@ -11,7 +13,9 @@ public abstract partial class Accelerator
         Conv2dForwardInternal(x, w, bias, y, g);
     }
 
-    /// <summary>dx = conv_transpose(dy, w). dy: (N, K, OH, OW), w: (K, C/G, R, S), dx: (N, C, H, W), overwritten.</summary>
+    /// <summary>
+    /// dx = conv_transpose(dy, w). dy: (N, K, OH, OW), w: (K, C/G, R, S), dx: (N, C, H, W), overwritten.
+    /// </summary>
     public void Conv2dBackwardData(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g)
     {
         g.Validate();
@@ -19,7 +23,9 @@ public abstract partial class Accelerator
         Conv2dBackwardDataInternal(dy, w, dx, g);
     }
 
-    /// <summary>dw = Σ_n dy ⋆ x, dbias = Σ_{n,h,w} dy. x: (N, C, H, W), dy: (N, K, OH, OW); dw, dbias overwritten.</summary>
+    /// <summary>
+    /// dw = Σ_n dy ⋆ x, dbias = Σ_{n,h,w} dy. x: (N, C, H, W), dy: (N, K, OH, OW); dw, dbias overwritten.
+    /// </summary>
     public void Conv2dBackwardFilter(Tensor x, Tensor dy, Tensor dw, Tensor? dbias, Conv2dGeometry g)
     {
         g.Validate();
@@ -30,5 +36,6 @@ public abstract partial class Accelerator
 
     protected abstract void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g);
     protected abstract void Conv2dBackwardDataInternal(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g);
-    protected abstract void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias, Conv2dGeometry g);
+    protected abstract void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias,
+        Conv2dGeometry g);
 }

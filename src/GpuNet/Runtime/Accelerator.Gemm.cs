@@ -23,20 +23,26 @@ public abstract partial class Accelerator
     public void Gemm(bool transA, bool transB, float alpha, Tensor a, Tensor b, float beta, Tensor c)
     {
         if (a.Rank != 2 || b.Rank != 2 || c.Rank != 2)
-            throw new ArgumentException($"GEMM needs 2-D tensors, got A {Shapes.Format(a.Shape)}, B {Shapes.Format(b.Shape)}, C {Shapes.Format(c.Shape)}");
+            throw new ArgumentException(
+                $"GEMM needs 2-D tensors, got A {Shapes.Format(a.Shape)}, B {Shapes.Format(b.Shape)}, C " +
+                $"{Shapes.Format(c.Shape)}");
         int m = transA ? a.Shape[1] : a.Shape[0], k = transA ? a.Shape[0] : a.Shape[1];
         int kb = transB ? b.Shape[1] : b.Shape[0], n = transB ? b.Shape[0] : b.Shape[1];
         if (k != kb || c.Shape[0] != m || c.Shape[1] != n)
-            throw new ArgumentException($"GEMM shapes do not chain: op(A) is ({m}, {k}), op(B) is ({kb}, {n}), C is {Shapes.Format(c.Shape)}");
+            throw new ArgumentException(
+                $"GEMM shapes do not chain: op(A) is ({m}, {k}), op(B) is ({kb}, {n}), C is {Shapes.Format(c.Shape)}");
         Gemm(transA, transB, m, n, k, alpha, a, 0, a.Shape[1], b, 0, b.Shape[1], beta, c, 0, c.Shape[1]);
     }
 
     private static void CheckMatrix(Tensor t, string name, int offset, int rows, int cols, int ld)
     {
-        if (ld < Math.Max(1, cols)) throw new ArgumentException($"GEMM {name}: leading dimension {ld} is smaller than its {cols} columns");
+        if (ld < Math.Max(1, cols))
+            throw new ArgumentException($"GEMM {name}: leading dimension {ld} is smaller than its {cols} columns");
         long last = rows == 0 || cols == 0 ? offset : offset + (long)(rows - 1) * ld + cols;
         if (offset < 0 || last > t.Length)
-            throw new ArgumentException($"GEMM {name}: a ({rows}, {cols}) matrix at offset {offset} with ld {ld} runs past the tensor's {t.Length} elements");
+            throw new ArgumentException(
+                $"GEMM {name}: a ({rows}, {cols}) matrix at offset {offset} with ld {ld} runs past the tensor's " +
+                $"{t.Length} elements");
     }
 
     protected abstract void GemmInternal(bool transA, bool transB, int m, int n, int k, float alpha,

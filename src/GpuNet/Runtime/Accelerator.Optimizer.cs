@@ -19,14 +19,16 @@ public abstract partial class Accelerator
     { CheckUpdate(w, g, h); AdaGradUpdateInternal(w, g, h, lr, epsilon, weightDecay, l1); }
 
     /// <summary>s = ρ · s + (1 − ρ) · g'²; w −= lr · g' / (sqrt(s) + eps).</summary>
-    public void RmsPropUpdate(Tensor w, Tensor g, Tensor s, float lr, float rho, float epsilon, float weightDecay, float l1)
+    public void RmsPropUpdate(Tensor w, Tensor g, Tensor s, float lr, float rho, float epsilon, float weightDecay,
+        float l1)
     { CheckUpdate(w, g, s); RmsPropUpdateInternal(w, g, s, lr, rho, epsilon, weightDecay, l1); }
 
     /// <summary>
     /// Adam with bias correction at step t (1-based): m = β1 m + (1 − β1) g'; v = β2 v + (1 − β2) g'²;
     /// w −= lr · (m / (1 − β1^t)) / (sqrt(v / (1 − β2^t)) + eps).
     /// </summary>
-    public void AdamUpdate(Tensor w, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float epsilon, int step, float weightDecay, float l1)
+    public void AdamUpdate(Tensor w, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float epsilon,
+        int step, float weightDecay, float l1)
     {
         if (step < 1) throw new ArgumentOutOfRangeException(nameof(step), $"Adam step count starts at 1, got {step}");
         CheckUpdate(w, g, m, v);
@@ -40,8 +42,12 @@ public abstract partial class Accelerator
     }
 
     protected abstract void SgdUpdateInternal(Tensor w, Tensor g, float lr, float weightDecay, float l1);
-    protected abstract void MomentumUpdateInternal(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay, float l1);
-    protected abstract void AdaGradUpdateInternal(Tensor w, Tensor g, Tensor h, float lr, float epsilon, float weightDecay, float l1);
-    protected abstract void RmsPropUpdateInternal(Tensor w, Tensor g, Tensor s, float lr, float rho, float epsilon, float weightDecay, float l1);
-    protected abstract void AdamUpdateInternal(Tensor w, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float epsilon, int step, float weightDecay, float l1);
+    protected abstract void MomentumUpdateInternal(Tensor w, Tensor g, Tensor v, float lr, float momentum,
+        float weightDecay, float l1);
+    protected abstract void AdaGradUpdateInternal(Tensor w, Tensor g, Tensor h, float lr, float epsilon,
+        float weightDecay, float l1);
+    protected abstract void RmsPropUpdateInternal(Tensor w, Tensor g, Tensor s, float lr, float rho, float epsilon,
+        float weightDecay, float l1);
+    protected abstract void AdamUpdateInternal(Tensor w, Tensor g, Tensor m, Tensor v, float lr, float beta1,
+        float beta2, float epsilon, int step, float weightDecay, float l1);
 }

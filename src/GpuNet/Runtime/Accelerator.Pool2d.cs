@@ -31,10 +31,13 @@ public abstract partial class Accelerator
     {
         Check(argmax, nameof(argmax), g.OutputShape);
         if ((long)g.H * g.W > 1 << 24)
-            throw new ArgumentException($"max-pool indices of a {g.H}x{g.W} plane do not fit a float exactly (at most 2^24 elements)");
+            throw new ArgumentException(
+                $"max-pool indices of a {g.H}x{g.W} plane do not fit a float exactly (at most 2^24 elements)");
     }
 
-    /// <summary>y = mean over each window of x, padding counted in the divisor (window clipped to the padded input).</summary>
+    /// <summary>
+    /// y = mean over each window of x, padding counted in the divisor (window clipped to the padded input).
+    /// </summary>
     public void AvgPool2dForward(Tensor x, Tensor y, Pool2dGeometry g)
     {
         g.Validate();

@@ -32,7 +32,8 @@ public abstract partial class Accelerator : IDisposable
         var buffer = AllocateInternal(Math.Max(length, 1));
         long now = Interlocked.Add(ref _allocatedBytes, buffer.Bytes);
         long peak;
-        while (now > (peak = Interlocked.Read(ref _peakBytes)) && Interlocked.CompareExchange(ref _peakBytes, now, peak) != peak) { }
+        while (now > (peak = Interlocked.Read(ref _peakBytes))
+            && Interlocked.CompareExchange(ref _peakBytes, now, peak) != peak) { }
         return new Tensor(this, buffer, 0, (int[])shape.Clone(), ownsBuffer: true);
     }
 
@@ -65,7 +66,9 @@ public abstract partial class Accelerator : IDisposable
         Check(destination, nameof(destination));
         Interlocked.Increment(ref _uploads);
         if (source.Length != destination.Length)
-            throw new ArgumentException($"host data has {source.Length} elements, tensor {Shapes.Format(destination.Shape)} holds {destination.Length}");
+            throw new ArgumentException(
+                $"host data has {source.Length} elements, tensor {Shapes.Format(destination.Shape)} holds " +
+                $"{destination.Length}");
         CopyFromHostInternal(source, destination);
     }
 
@@ -74,7 +77,9 @@ public abstract partial class Accelerator : IDisposable
         Check(source, nameof(source));
         Interlocked.Increment(ref _downloads);
         if (destination.Length < source.Length)
-            throw new ArgumentException($"host span has {destination.Length} elements, tensor {Shapes.Format(source.Shape)} holds {source.Length}");
+            throw new ArgumentException(
+                $"host span has {destination.Length} elements, tensor {Shapes.Format(source.Shape)} holds " +
+                $"{source.Length}");
         CopyToHostInternal(source, destination[..source.Length]);
     }
 
@@ -91,7 +96,8 @@ public abstract partial class Accelerator : IDisposable
         ArgumentNullException.ThrowIfNull(src);
         src.ThrowIfDisposed();
         if (!CanCopyFromPeer(src.Accelerator))
-            throw new ArgumentException($"{Name} cannot copy directly from {src.Accelerator.Name}; stage through the host");
+            throw new ArgumentException(
+                $"{Name} cannot copy directly from {src.Accelerator.Name}; stage through the host");
         CheckSameLength(src, nameof(src), dst, nameof(dst));
         CopyFromPeerInternal(src, dst);
     }
@@ -106,13 +112,16 @@ public abstract partial class Accelerator : IDisposable
     protected abstract void CopyFromHostInternal(ReadOnlySpan<float> source, Tensor destination);
     protected abstract void CopyToHostInternal(Tensor source, Span<float> destination);
 
-    /// <summary>Throws unless <paramref name="t"/> is live, belongs to this accelerator and (if given) has the expected shape.</summary>
+    /// <summary>
+    /// Throws unless <paramref name="t"/> is live, belongs to this accelerator and (if given) has the expected shape.
+    /// </summary>
     protected internal void Check(Tensor t, string name, params int[]? shape)
     {
         ArgumentNullException.ThrowIfNull(t, name);
         t.ThrowIfDisposed();
         if (!ReferenceEquals(t.Accelerator, this))
-            throw new ArgumentException($"{name} lives on {t.Accelerator.Name}, but the op runs on {Name}; copy it across first");
+            throw new ArgumentException(
+                $"{name} lives on {t.Accelerator.Name}, but the op runs on {Name}; copy it across first");
         if (shape is { Length: > 0 } && !Shapes.Equal(t.Shape, shape))
             throw new ArgumentException($"{name} has shape {Shapes.Format(t.Shape)}, expected {Shapes.Format(shape)}");
     }
@@ -121,13 +130,16 @@ public abstract partial class Accelerator : IDisposable
     protected static void CheckSameLength(Tensor a, string aName, Tensor b, string bName)
     {
         if (a.Length != b.Length)
-            throw new ArgumentException($"{aName} {Shapes.Format(a.Shape)} and {bName} {Shapes.Format(b.Shape)} must have the same number of elements");
+            throw new ArgumentException(
+                $"{aName} {Shapes.Format(a.Shape)} and {bName} {Shapes.Format(b.Shape)} must have the same number of " +
+                "elements");
     }
 
     /// <summary>Splits an (N, C, …) tensor into N, C and the product of the rest.</summary>
     protected static (int N, int C, int Inner) Nci(Tensor t, string name)
     {
-        if (t.Rank < 2) throw new ArgumentException($"{name} must have at least 2 dimensions (N, C, ...), has shape {Shapes.Format(t.Shape)}");
+        if (t.Rank < 2) throw new ArgumentException(
+            $"{name} must have at least 2 dimensions (N, C, ...), has shape {Shapes.Format(t.Shape)}");
         return (t.Shape[0], t.Shape[1], t.Length / Math.Max(1, t.Shape[0] * t.Shape[1]));
     }
 
@@ -136,13 +148,21 @@ public abstract partial class Accelerator : IDisposable
     public virtual void Dispose() => GC.SuppressFinalize(this);
 }
 
-/// <summary>A device or driver call failed (CUDA, OpenCL, memory); the message says what failed and what to do.</summary>
+/// <summary>
+/// A device or driver call failed (CUDA, OpenCL, memory); the message says what failed and what to do.
+/// </summary>
 public class AcceleratorException : Exception
 {
     public AcceleratorException(string message) : base(message) { }
-    protected AcceleratorException(string message, string call, int status) : base(message) { Call = call; Status = status; }
+    protected AcceleratorException(string message, string call, int status) : base(message)
+    {
+        Call = call;
+        Status = status;
+    }
 
-    /// <summary>The driver call that failed (clBuildProgram, cuMemAlloc, …); empty when the error is not one call's.</summary>
+    /// <summary>
+    /// The driver call that failed (clBuildProgram, cuMemAlloc, …); empty when the error is not one call's.
+    /// </summary>
     public string Call { get; } = "";
     /// <summary>The backend's status code (CL_…, CUDA_ERROR_…) of <see cref="Call"/>.</summary>
     public int Status { get; }

@@ -27,7 +27,9 @@ public sealed record DoctorReport(string Device, string Description, string? Com
     string? Ilgpu, IReadOnlyList<DoctorCheck> Checks, IReadOnlyList<string> KernelsRun,
     IReadOnlyList<string> KernelsNotRun)
 {
-    /// <summary>Every check passed and every kernel of the catalogue ran: a kernel no check reached is unverified.</summary>
+    /// <summary>
+    /// Every check passed and every kernel of the catalogue ran: a kernel no check reached is unverified.
+    /// </summary>
     public bool Passed => Checks.All(c => c.Passed) && KernelsNotRun.Count == 0;
 }
 

@@ -58,10 +58,12 @@ public readonly record struct Pool2dGeometry(
 /// Local response normalisation across channels (AlexNet: Size 5, K 2, Alpha 1e-4, Beta 0.75). With Groups > 1 the
 /// channel window never crosses a group boundary, as in the 2012 network where each GPU normalised its own kernel maps.
 /// </summary>
-public readonly record struct LrnParameters(int Size = 5, float Alpha = 1e-4f, float Beta = 0.75f, float K = 2f, int Groups = 1);
+public readonly record struct LrnParameters(int Size = 5, float Alpha = 1e-4f, float Beta = 0.75f, float K = 2f,
+    int Groups = 1);
 
 /// <summary>
-/// Which hash index dropout uses for each element: element i of a tensor with rows of RowLength is row n = i / RowLength,
+/// Which hash index dropout uses for each element: element i of a tensor with rows of RowLength is row n = i /
+/// RowLength,
 /// column j = i % RowLength, and draws index (FirstRow + n)·GlobalRowLength + RowOffset + j. A tower holding columns
 /// [off, off + w) of a (N, total) activation passes (w, off, total) and gets exactly the mask bits of the undivided
 /// tensor; a data-parallel rank whose rows start at row s of the global batch passes FirstRow s and gets that batch's.
@@ -71,7 +73,9 @@ public readonly record struct DropoutIndexing(int RowLength, int RowOffset, int 
 /// <summary>How an accelerator runs convolutions.</summary>
 public enum ConvAlgorithm
 {
-    /// <summary>A fixed rule per shape: direct kernels for small work, im2col + GEMM for large (deterministic).</summary>
+    /// <summary>
+    /// A fixed rule per shape: direct kernels for small work, im2col + GEMM for large (deterministic).
+    /// </summary>
     Auto,
     /// <summary>One thread per output (input, filter) element.</summary>
     Direct,

@@ -40,7 +40,9 @@ public sealed class Tensor : IDisposable
     {
         ThrowIfDisposed();
         if (Shapes.Product(shape) != Length)
-            throw new ArgumentException($"cannot view a tensor of shape {Shapes.Format(Shape)} as {Shapes.Format(shape)}: element counts differ");
+            throw new ArgumentException(
+                $"cannot view a tensor of shape {Shapes.Format(Shape)} as {Shapes.Format(shape)}: element counts " +
+                "differ");
         return new Tensor(Accelerator, Buffer, Offset, (int[])shape.Clone(), ownsBuffer: false);
     }
 
@@ -50,7 +52,8 @@ public sealed class Tensor : IDisposable
         ThrowIfDisposed();
         int n = Shapes.Product(shape);
         if (start < 0 || start + n > Length)
-            throw new ArgumentOutOfRangeException(nameof(start), $"slice [{start}, {start + n}) is outside a tensor of {Length} elements");
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"slice [{start}, {start + n}) is outside a tensor of {Length} elements");
         return new Tensor(Accelerator, Buffer, Offset + start, (int[])shape.Clone(), ownsBuffer: false);
     }
 
@@ -91,7 +94,8 @@ public static class Shapes
             if (d < 0) throw new ArgumentException($"negative dimension {d} in shape {Format(shape)}");
             p *= d;
         }
-        if (p > int.MaxValue) throw new ArgumentException($"shape {Format(shape)} has more than {int.MaxValue} elements");
+        if (p > int.MaxValue)
+            throw new ArgumentException($"shape {Format(shape)} has more than {int.MaxValue} elements");
         return (int)p;
     }
 

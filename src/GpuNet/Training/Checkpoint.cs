@@ -146,7 +146,8 @@ public static partial class Checkpoint
     /// A network's parameters, and with <paramref name="optimizer"/> its state as "optimizer/NAME.SLOT", in the
     /// single-device layout: the parts a split network keeps on each device are gathered into one tensor each.
     /// </summary>
-    public static IEnumerable<(string Name, int[] Shape, Func<float[]> Data)> NetworkTensors(INetwork net, Optimizer? optimizer)
+    public static IEnumerable<(string Name, int[] Shape, Func<float[]> Data)> NetworkTensors(INetwork net,
+        Optimizer? optimizer)
     {
         var state = optimizer?.StateTensors(net.Parameters).ToDictionary(s => s.Key, s => s.Tensor);
         var parts = net.Parameters.Select(p => (Param: p, Layout: net.Layout(p))).GroupBy(x => x.Layout.Name).ToList();
@@ -160,7 +161,8 @@ public static partial class Checkpoint
             foreach (var g in parts.Where(g => g.All(x => x.Param.Trainable)))
             {
                 var shape = g.First().Layout.Shape;
-                yield return ($"optimizer/{g.Key}.{slot}", shape, () => Gather(shape, g.Select(x => (state![$"{x.Param.Name}.{slot}"], x.Layout.Offset))));
+                yield return ($"optimizer/{g.Key}.{slot}", shape,
+                    () => Gather(shape, g.Select(x => (state![$"{x.Param.Name}.{slot}"], x.Layout.Offset))));
             }
     }
 
@@ -171,7 +173,9 @@ public static partial class Checkpoint
         return all;
     }
 
-    /// <summary>Loads a single-device-layout checkpoint into any network (and the optimizer's state), checking names and shapes.</summary>
+    /// <summary>
+    /// Loads a single-device-layout checkpoint into any network (and the optimizer's state), checking names and shapes.
+    /// </summary>
     public static void LoadNetwork(INetwork net, CheckpointFile file, Optimizer? optimizer = null)
     {
         if (file.Metadata.TryGetValue("model", out var name) && name != net.Name)
@@ -181,7 +185,9 @@ public static partial class Checkpoint
             if (!file.Tensors.TryGetValue(key, out var t))
                 throw new CheckpointException($"{file.Path}: {what} '{key}' of model '{net.Name}' is missing");
             if (!Shapes.Equal(t.Shape, shape))
-                throw new CheckpointException($"{file.Path}: tensor '{key}' has shape {Shapes.Format(t.Shape)}, model '{net.Name}' needs {Shapes.Format(shape)}");
+                throw new CheckpointException(
+                    $"{file.Path}: tensor '{key}' has shape {Shapes.Format(t.Shape)}, model '{net.Name}' needs " +
+                    $"{Shapes.Format(shape)}");
             return t;
         }
         var state = optimizer?.StateTensors(net.Parameters).ToDictionary(s => s.Key, s => s.Tensor);
@@ -191,7 +197,8 @@ public static partial class Checkpoint
             p.Data.CopyFrom(Find(single, shape, "tensor").Data.AsSpan((int)offset, p.Data.Length));
             if (optimizer is null || !p.Trainable) continue;
             foreach (var slot in optimizer.Slots)
-                state![$"{p.Name}.{slot}"].CopyFrom(Find($"optimizer/{single}.{slot}", shape, "optimizer state").Data.AsSpan((int)offset, p.Data.Length));
+                state![$"{p.Name}.{slot}"].CopyFrom(Find($"optimizer/{single}.{slot}", shape, "optimizer state")
+                    .Data.AsSpan((int)offset, p.Data.Length));
         }
     }
 }

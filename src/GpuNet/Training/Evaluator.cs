@@ -4,14 +4,18 @@ using GpuNet.Models;
 
 namespace GpuNet.Training;
 
-/// <summary>Accuracy, top-5 accuracy, mean loss and the confusion matrix (rows: true class, columns: predicted).</summary>
-public sealed record EvaluationResult(int Count, double Accuracy, double Top5, double Loss, int[,] Confusion, string[] Classes);
+/// <summary>
+/// Accuracy, top-5 accuracy, mean loss and the confusion matrix (rows: true class, columns: predicted).
+/// </summary>
+public sealed record EvaluationResult(int Count, double Accuracy, double Top5, double Loss, int[,] Confusion,
+    string[] Classes);
 
 public static class Evaluator
 {
     /// <summary>
     /// Evaluates the store entries <paramref name="items"/> through the loader's transform. With
-    /// <paramref name="views"/> = 10 (a ten-crop transform) each image's class probabilities are the mean of the softmax
+    /// <paramref name="views"/> = 10 (a ten-crop transform) each image's class probabilities are the mean of the
+    /// softmax
     /// over its ten crops, as in the paper; the loss is then −log of that mean at the true class. A cancelled
     /// <paramref name="ct"/> stops it between batches (OperationCanceledException).
     /// </summary>
@@ -48,7 +52,8 @@ public static class Evaluator
             count += n;
         }
         int total = Math.Max(count, 1);
-        return new EvaluationResult(count, (double)correct / total, (double)top5 / total, lossSum / total, confusion, loader.Store.Files.Classes);
+        return new EvaluationResult(count, (double)correct / total, (double)top5 / total, lossSum / total, confusion,
+            loader.Store.Files.Classes);
     }
 
     /// <summary>Adds weight · softmax(z) to p.</summary>

@@ -1,7 +1,8 @@
 namespace GpuNet.Training;
 
 /// <summary>Per-epoch figures, as written to metrics.csv.</summary>
-public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss, double ValidationAccuracy,
+public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccuracy, double ValidationLoss,
+    double ValidationAccuracy,
     float LearningRate, double Seconds, double ImagesPerSecond, double DataWaitSeconds = 0);
 
 /// <summary>What a training run tells its user; the CLI renders it with Spectre.Console, tests ignore it.</summary>

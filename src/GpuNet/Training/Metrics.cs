@@ -5,7 +5,9 @@ namespace GpuNet.Training;
 /// <summary>metrics.csv of a run folder, and the ranking of class scores.</summary>
 public static class Metrics
 {
-    public const string Header = "epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second,data_wait_seconds";
+    public const string Header =
+        "epoch,train_loss,train_accuracy,val_loss,val_accuracy,learning_rate,seconds,images_per_second," +
+        "data_wait_seconds";
 
     public static int ArgMax(ReadOnlySpan<float> row)
     {
@@ -23,7 +25,8 @@ public static class Metrics
     }
 
     public static string ToCsvLine(EpochMetrics m) => string.Join(",",
-        m.Epoch.ToString(CultureInfo.InvariantCulture), F(m.TrainLoss), F(m.TrainAccuracy), F(m.ValidationLoss), F(m.ValidationAccuracy),
+        m.Epoch.ToString(CultureInfo.InvariantCulture), F(m.TrainLoss), F(m.TrainAccuracy), F(m.ValidationLoss),
+            F(m.ValidationAccuracy),
         F(m.LearningRate), F(m.Seconds), F(m.ImagesPerSecond), F(m.DataWaitSeconds));
 
     private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
@@ -37,7 +40,8 @@ public static class Metrics
             var f = line.Split(',');
             if (f.Length < 8) continue;
             double D(int i) => double.Parse(f[i], CultureInfo.InvariantCulture);
-            list.Add(new EpochMetrics(int.Parse(f[0], CultureInfo.InvariantCulture), D(1), D(2), D(3), D(4), (float)D(5), D(6), D(7), f.Length > 8 ? D(8) : 0));
+            list.Add(new EpochMetrics(int.Parse(f[0], CultureInfo.InvariantCulture), D(1), D(2), D(3), D(4),
+                (float)D(5), D(6), D(7), f.Length > 8 ? D(8) : 0));
         }
         return list;
     }

@@ -41,7 +41,9 @@ public sealed record RunState
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>The state a checkpoint holds; a missing or malformed entry is a <see cref="CheckpointException"/>.</summary>
+    /// <summary>
+    /// The state a checkpoint holds; a missing or malformed entry is a <see cref="CheckpointException"/>.
+    /// </summary>
     public static RunState Of(CheckpointFile file)
     {
         if (!file.Metadata.TryGetValue(Key, out var text)) return Legacy(file);
@@ -57,7 +59,9 @@ public sealed record RunState
         }
     }
 
-    /// <summary>The last completed epoch, where the checkpoint records one (a training checkpoint), else null.</summary>
+    /// <summary>
+    /// The last completed epoch, where the checkpoint records one (a training checkpoint), else null.
+    /// </summary>
     public static int? EpochOf(CheckpointFile file) =>
         file.Metadata.ContainsKey(Key) ? Of(file).Epoch
         : file.Metadata.ContainsKey("epoch") ? Number(file, "epoch", int.Parse) : null;

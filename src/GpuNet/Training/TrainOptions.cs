@@ -44,15 +44,22 @@ public sealed record TrainOptions
 
     /// <summary>
     /// The defaults for a model: LeNet-5 keeps the MNIST recipe above; AlexNet and alexnet-small use He initialisation,
-    /// lr 0.01 held constant for 15 epochs (85.6% test accuracy on the synthetic shapes folder, bench/RESULTS.md; the LeNet
+    /// lr 0.01 held constant for 15 epochs (85.6% test accuracy on the synthetic shapes folder, bench/RESULTS.md; the
+    /// LeNet
     /// recipe leaves AlexNet near chance, and a plateau schedule cut the rate too early on small validation sets).
     /// </summary>
     public static TrainOptions ForModel(string model) => Models.ModelZoo.Canonical(model) == "lenet5"
         ? new TrainOptions { Model = "lenet5" }
-        : new TrainOptions { Model = Models.ModelZoo.Canonical(model), Init = "he", LearningRate = 0.01f, Schedule = "constant", Epochs = 15 };
+        : new TrainOptions
+        {
+            Model = Models.ModelZoo.Canonical(model), Init = "he", LearningRate = 0.01f,
+            Schedule = "constant", Epochs = 15
+        };
     /// <summary>Training image transform spec (null: the model's default, see ModelZoo.DefaultTransforms).</summary>
     public string? TrainTransform { get; init; }
-    /// <summary>The training and evaluation transform specs in effect: the options', else the model's defaults.</summary>
+    /// <summary>
+    /// The training and evaluation transform specs in effect: the options', else the model's defaults.
+    /// </summary>
     public (string Train, string Eval) TransformSpecs()
     {
         var (train, eval) = Models.ModelZoo.DefaultTransforms(Model);
@@ -66,7 +73,9 @@ public sealed record TrainOptions
     public int Workers { get; init; }
     /// <summary>Batches prepared ahead of the training loop.</summary>
     public int Prefetch { get; init; } = 2;
-    /// <summary>Keep decoded images in memory: auto (when they fit in CacheMiB), on, off (decode every epoch).</summary>
+    /// <summary>
+    /// Keep decoded images in memory: auto (when they fit in CacheMiB), on, off (decode every epoch).
+    /// </summary>
     public string Cache { get; init; } = "auto";
     public int CacheMiB { get; init; } = 2048;
     /// <summary>Images over this many pixels are refused before decoding (decompression bombs).</summary>
@@ -86,9 +95,11 @@ public sealed record TrainOptions
         static void Require(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
         Require(Epochs >= 1, $"--epochs must be at least 1, got {Epochs}");
         Require(Batch is >= 1 and <= MaxBatch, $"--batch must be between 1 and {MaxBatch}, got {Batch}");
-        Require(float.IsFinite(LearningRate) && LearningRate > 0, $"--lr must be a positive finite number, got {LearningRate}");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0,
+            $"--lr must be a positive finite number, got {LearningRate}");
         Require(float.IsFinite(Momentum) && Momentum is >= 0 and < 1, $"--momentum must be in [0, 1), got {Momentum}");
-        Require(float.IsFinite(WeightDecay) && WeightDecay >= 0, $"--weight-decay must be ≥ 0 and finite, got {WeightDecay}");
+        Require(float.IsFinite(WeightDecay) && WeightDecay >= 0,
+            $"--weight-decay must be ≥ 0 and finite, got {WeightDecay}");
         Require(float.IsFinite(L1) && L1 >= 0, $"--l1 must be ≥ 0 and finite, got {L1}");
         Require(ValidationFraction is >= 0 and < 1, $"--validation must be in [0, 1), got {ValidationFraction}");
         Require(Limit >= 0, $"--limit must be ≥ 0 (0: every image), got {Limit}");
@@ -101,7 +112,8 @@ public sealed record TrainOptions
         Trainer.ParseLoss(Loss);
         Trainer.ParseConvAlgorithm(ConvAlgorithm);
         if (!Optim.Optimizer.Names.Contains(Optimizer.Trim().ToLowerInvariant()))
-            throw new ArgumentException($"unknown optimizer '{Optimizer}'; known: {string.Join(", ", Optim.Optimizer.Names)}");
+            throw new ArgumentException(
+                $"unknown optimizer '{Optimizer}'; known: {string.Join(", ", Optim.Optimizer.Names)}");
         TrainingData.ParseRatios(SplitRatios);
     }
 }

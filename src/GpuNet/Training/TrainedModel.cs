@@ -20,21 +20,28 @@ public sealed class TrainedModel : IDisposable
     public Transform Transform { get; }
     public string EvalTransform { get; }
 
-    /// <summary>Opens the checkpoint on <paramref name="accelerator"/>, or split across it and <paramref name="second"/>.</summary>
+    /// <summary>
+    /// Opens the checkpoint on <paramref name="accelerator"/>, or split across it and <paramref name="second"/>.
+    /// </summary>
     public static TrainedModel Open(string checkpointPath, Accelerator accelerator, Accelerator? second = null)
     {
         var file = Checkpoint.Read(checkpointPath);
         string name = file.Get("model");
         var classes = file.GetJson<string[]>("classes");
         INetwork net;
-        try { net = second is null ? ModelZoo.Create(name, accelerator, classes.Length) : new TwoTowerAlexNet(name, accelerator, second, classes.Length); }
+        try
+        {
+            net = second is null ? ModelZoo.Create(name, accelerator, classes.Length)
+            : new TwoTowerAlexNet(name, accelerator, second, classes.Length);
+        }
         catch (ArgumentException e) { throw new CheckpointException($"{checkpointPath}: {e.Message}", e); }
         try
         {
             Checkpoint.LoadNetwork(net, file);
             // checkpoints from before the image pipeline have no transform: the images as they are
             string spec = file.Metadata.TryGetValue("eval_transform", out var s) ? s : "";
-            var tf = new Transform(Transform.ParseSteps(spec), net.InputShape, file.GetJson<float[]>("mean"), file.GetJson<float[]>("std"));
+            var tf = new Transform(Transform.ParseSteps(spec), net.InputShape, file.GetJson<float[]>("mean"),
+                file.GetJson<float[]>("std"));
             return new TrainedModel(net, classes, tf, spec);
         }
         catch { net.Dispose(); throw; }
@@ -45,11 +52,14 @@ public sealed class TrainedModel : IDisposable
     {
         if (!tenCrop) return Transform;
         var steps = Transform.ParseSteps(ModelZoo.TenCropOf(EvalTransform));
-        if (!steps.Any(s => s is TenCrop)) throw new ArgumentException($"--ten-crop needs a center-crop step in the checkpoint's evaluation transform '{EvalTransform}'");
+        if (!steps.Any(s => s is TenCrop)) throw new ArgumentException(
+            $"--ten-crop needs a center-crop step in the checkpoint's evaluation transform '{EvalTransform}'");
         return new Transform(steps, Network.InputShape, Transform.Mean, Transform.Std);
     }
 
-    /// <summary>Softmax probabilities for each image, (images, classes); images of any size go through the evaluation transform.</summary>
+    /// <summary>
+    /// Softmax probabilities for each image, (images, classes); images of any size go through the evaluation transform.
+    /// </summary>
     public float[][] Predict(IReadOnlyList<Image> images)
     {
         const int chunk = 32;

@@ -7,10 +7,13 @@ using GpuNet.Runtime.Ilgpu;
 
 namespace GpuNet.Training;
 
-/// <summary>Training stopped because the loss became non-finite; the message names the epoch, batches and parameter.</summary>
+/// <summary>
+/// Training stopped because the loss became non-finite; the message names the epoch, batches and parameter.
+/// </summary>
 public sealed class DivergenceException(string message) : Exception(message);
 
-public sealed record TrainResult(string RunDirectory, double BestValidationAccuracy, int BestEpoch, EvaluationResult? Test,
+public sealed record TrainResult(string RunDirectory, double BestValidationAccuracy, int BestEpoch,
+    EvaluationResult? Test,
     long[] PeakDeviceBytes, long PeakRssBytes, IReadOnlyList<EpochMetrics> History, int SkippedImages);
 
 /// <summary>
@@ -44,7 +47,9 @@ public sealed class Trainer
         return file.GetJson<TrainOptions>("options") with { Out = runDir };
     }
 
-    /// <summary>Seconds between progress updates, each reading the running loss and accuracy back from the device.</summary>
+    /// <summary>
+    /// Seconds between progress updates, each reading the running loss and accuracy back from the device.
+    /// </summary>
     public const double ProgressSeconds = 0.5;
 
     /// <summary>
@@ -87,14 +92,17 @@ public sealed class Trainer
         return (count, anyStop);
     }
 
-    /// <summary>Where a diverged network went non-finite: its first parameter (in layer order) holding a NaN or ∞.</summary>
+    /// <summary>
+    /// Where a diverged network went non-finite: its first parameter (in layer order) holding a NaN or ∞.
+    /// </summary>
     internal static string DivergedWhere(INetwork model)
     {
         foreach (var p in model.Parameters)
         {
             var values = p.Data.ToArray();
             int bad = Array.FindIndex(values, v => !float.IsFinite(v));
-            if (bad >= 0) return $"the first parameter holding a non-finite value is {p.Name} (element {bad}: {values[bad]})";
+            if (bad >= 0)
+                return $"the first parameter holding a non-finite value is {p.Name} (element {bad}: {values[bad]})";
         }
         return "every parameter is still finite, so the forward pass overflowed (the logits or the loss)";
     }
@@ -131,7 +139,8 @@ public sealed class Trainer
 }
 
 /// <summary>
-/// Opens the devices of a run at once (a bad device name fails before any data is read) and, once the class count is known, the network on them: a <see cref="Model"/> on one device,
+/// Opens the devices of a run at once (a bad device name fails before any data is read) and, once the class count is
+/// known, the network on them: a <see cref="Model"/> on one device,
 /// or the <see cref="TwoTowerAlexNet"/> on two. Disposes both.
 /// </summary>
 public sealed class NetworkBuilder : IDisposable
@@ -154,14 +163,17 @@ public sealed class NetworkBuilder : IDisposable
         }
     }
 
-    /// <summary>The convolution algorithms the devices measured (ConvAlgorithm.Measure), as "device op shape: choice".</summary>
+    /// <summary>
+    /// The convolution algorithms the devices measured (ConvAlgorithm.Measure), as "device op shape: choice".
+    /// </summary>
     public IReadOnlyList<string> ConvChoices => _devices.OfType<IlgpuAccelerator>()
         .SelectMany(d => d.ConvChoices.Select(c => $"{d.Name} {c.Key.Op} {c.Key.G}: {c.Value}")).Order().ToList();
 
     public INetwork Network => _network ?? throw new InvalidOperationException("Build the network first");
 
     public void Build(int classes) =>
-        _network = _devices.Length == 1 ? ModelZoo.Create(_model, _devices[0], classes) : new TwoTowerAlexNet(_model, _devices[0], _devices[1], classes);
+        _network = _devices.Length == 1 ? ModelZoo.Create(_model, _devices[0], classes)
+            : new TwoTowerAlexNet(_model, _devices[0], _devices[1], classes);
 
     /// <summary>
     /// Initial weights. A split network gets exactly the weights of the single-device model with the same seed

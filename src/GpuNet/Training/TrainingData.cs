@@ -30,7 +30,8 @@ public sealed class TrainingData
     public static double[] ParseRatios(string text)
     {
         var parts = text.Split('/', ',', ':');
-        var r = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN).ToArray();
+        var r = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
+            : double.NaN).ToArray();
         if (r.Length != 3 || r.Any(v => !(v >= 0)) || r[0] <= 0)
             throw new ArgumentException($"--split takes TRAIN/VAL/TEST ratios like 80/10/10, got '{text}'");
         if (Math.Abs(r.Sum() - 100) > 1e-9)
@@ -40,7 +41,8 @@ public sealed class TrainingData
 
     public static TrainingData Open(TrainOptions o, ITrainingObserver obs, CancellationToken ct = default)
     {
-        if (o.Cache is not ("auto" or "on" or "off")) throw new ArgumentException($"--cache takes auto, on or off, got '{o.Cache}'");
+        if (o.Cache is not ("auto" or "on" or "off"))
+            throw new ArgumentException($"--cache takes auto, on or off, got '{o.Cache}'");
         if (o.MaxPixels < 1) throw new ArgumentException($"--max-pixels must be positive, got {o.MaxPixels}");
         if (!Directory.Exists(o.Data))
             throw new DataException(FileNames.Unopenable(o.Data) ?? $"{o.Data}: data folder does not exist " +
@@ -56,20 +58,24 @@ public sealed class TrainingData
             train = train.Subset(idx.Take(o.Limit).Order());
             var vidx = Enumerable.Range(0, val.Count).ToArray();
             new Rng(o.Seed ^ 0x22227UL).Shuffle(vidx);
-            val = val.Subset(vidx.Take(Math.Max(1, (int)Math.Ceiling(o.Limit * (double)val.Count / Math.Max(1, splits.Train.Count)))).Order());
+            val = val.Subset(vidx.Take(
+                Math.Max(1, (int)Math.Ceiling(o.Limit * (double)val.Count / Math.Max(1, splits.Train.Count)))).Order());
         }
         var bad = new BadFiles(o.Strict);
         // large JPEGs decode at a reduced scale that still serves the first resize of the transform reading each store
         var (trainSpec, evalSpec) = o.TransformSpecs();
         int Shorter(string spec) => Transform.DecodeShorterSideOf(Transform.ParseSteps(spec));
         int[] shorter = [Shorter(trainSpec), Shorter(evalSpec), Shorter(evalSpec)];
-        var stores = new[] { train, val, splits.Test }.Select((f, i) => f is null ? null : new ImageStore(f, bad, o.MaxPixels) { DecodeShorterSide = shorter[i] }).ToArray();
+        var stores = new[] { train, val, splits.Test }.Select((f, i) => f is null ? null
+            : new ImageStore(f, bad, o.MaxPixels) { DecodeShorterSide = shorter[i] }).ToArray();
         bool cache = o.Cache == "on";
         if (o.Cache == "auto")
         {
             long bytes = stores.Sum(s => s?.EstimateDecodedBytes(ct: ct) ?? 0);
             cache = bytes <= (long)o.CacheMiB << 20;
-            obs.Message($"decoded images ≈ {bytes / (1024.0 * 1024.0):F0} MiB: {(cache ? "decoding once into memory" : $"over --cache-mib {o.CacheMiB}, decoding every epoch")}");
+            obs.Message(
+                $"decoded images ≈ {bytes / (1024.0 * 1024.0):F0} MiB: " +
+                $"{(cache ? "decoding once into memory" : $"over --cache-mib {o.CacheMiB}, decoding every epoch")}");
         }
         if (cache)
         {
@@ -77,12 +83,16 @@ public sealed class TrainingData
             int workers = o.Workers > 0 ? o.Workers : Environment.ProcessorCount;
             for (int i = 0; i < 3; i++) stores[i]?.Preload(workers, (d, t) => obs.Loading(what[i], d, t), ct);
             if (stores[0]!.Readable().Length == 0)
-                throw new DataException($"{train.Directory}: none of its {train.Count} files is a readable image (first: {bad.Messages.FirstOrDefault()})");
+                throw new DataException(
+                    $"{train.Directory}: none of its {train.Count} files is a readable image (first: " +
+                    $"{bad.Messages.FirstOrDefault()})");
         }
         return new TrainingData(splits, stores[0]!, stores[1]!, stores[2], bad, cache, ct);
     }
 
-    /// <summary>Up to <paramref name="count"/> readable training images, evenly spaced, decoded (for statistics).</summary>
+    /// <summary>
+    /// Up to <paramref name="count"/> readable training images, evenly spaced, decoded (for statistics).
+    /// </summary>
     public IEnumerable<Image> Sample(int count)
     {
         var readable = Train.Readable();

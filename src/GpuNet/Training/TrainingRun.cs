@@ -73,7 +73,8 @@ public sealed class TrainingRun : IDisposable
 
     /// <summary>
     /// Sets a run up: validates the options, opens the devices (a bad name fails before any data is read) and the data,
-    /// builds the model and its transforms, then initialises the weights or, when resuming, restores weights, optimizer,
+    /// builds the model and its transforms, then initialises the weights or, when resuming, restores weights,
+    /// optimizer,
     /// state and history from last.ckpt and metrics.csv.
     /// </summary>
     public static TrainingRun Open(TrainOptions o, ITrainingObserver obs, bool resume = false,
@@ -131,12 +132,14 @@ public sealed class TrainingRun : IDisposable
         var trainSteps = Transform.ParseSteps(trainSpec);
         var evalSteps = Transform.ParseSteps(evalSpec);
         if (evalSteps.Any(st => st.IsRandom))
-            throw new ArgumentException($"--eval-transform '{evalSpec}' has random steps; evaluation must be deterministic");
+            throw new ArgumentException(
+                $"--eval-transform '{evalSpec}' has random steps; evaluation must be deterministic");
         var (mean, std, lighting) = last is null ? Statistics(trainSteps) : SavedStatistics(last);
         var shape = Model.InputShape;
         _trainTf = new Transform(trainSteps, shape, mean, std, lighting);
         var evalTf = new Transform(evalSteps, shape, mean, std);
-        _testTf = o.TenCrop ? new Transform(Transform.ParseSteps(ModelZoo.TenCropOf(evalSpec)), shape, mean, std) : evalTf;
+        _testTf = o.TenCrop ? new Transform(Transform.ParseSteps(ModelZoo.TenCropOf(evalSpec)), shape, mean, std)
+            : evalTf;
         if (o.TenCrop && !_testTf.Steps.Any(st => st is TenCrop))
             throw new ArgumentException($"--ten-crop needs a center-crop step in the evaluation transform, and " +
                 $"'{evalSpec}' has none");
@@ -144,8 +147,11 @@ public sealed class TrainingRun : IDisposable
         _valLoader = new BatchLoader(data.Validation, evalTf, o.Batch, o.Workers, o.Prefetch, o.Seed);
         obs.Message($"data: {data.Splits.Layout}; {data.Train.Count} training, {data.Validation.Count} validation, " +
             $"{data.Test?.Count ?? 0} test images, {classes.Length} classes");
-        obs.Message($"transforms: train [{(trainSpec == "" ? "as is" : trainSpec)}], eval [{(evalSpec == "" ? "as is" : evalSpec)}]" +
-            $"{(o.TenCrop ? ", test with ten crops" : "")}; {_trainLoader.Workers} loader threads, {o.Prefetch} batches ahead");
+        obs.Message(
+            $"transforms: train [{(trainSpec == "" ? "as is" : trainSpec)}], eval " +
+            $"[{(evalSpec == "" ? "as is" : evalSpec)}]" +
+            $"{(o.TenCrop ? ", test with ten crops" : "")}; {_trainLoader.Workers} loader threads, {o.Prefetch} " +
+            "batches ahead");
         // the new run has its data and model: only now are an old run's files removed (--overwrite)
         if (last is null && Writes) RunFolder.ClearOldRun(o.Out);
         ReportSkipped();
@@ -199,7 +205,8 @@ public sealed class TrainingRun : IDisposable
         Model.Step = s.Step;
         (Epoch, BestEpoch, BestValidationAccuracy) = (s.Epoch, s.BestEpoch, s.BestValidationAccuracy);
         (_schedule.Best, _schedule.Stale) = (s.ScheduleBest, s.ScheduleStale);
-        _history.AddRange(Metrics.ReadCsv(Path.Combine(RunDirectory, Trainer.MetricsFile)).Where(m => m.Epoch <= Epoch));
+        _history.AddRange(Metrics.ReadCsv(Path.Combine(RunDirectory, Trainer.MetricsFile))
+            .Where(m => m.Epoch <= Epoch));
         _obs.Message($"resuming {RunDirectory} after epoch {Epoch} of {_o.Epochs}");
     }
 
@@ -300,7 +307,9 @@ public sealed class TrainingRun : IDisposable
         if (best) AtomicFile.Copy(last, Path.Combine(dir, Trainer.BestCheckpoint), "checkpoint");
     }
 
-    /// <summary>The best checkpoint on the test split (null without test images or without a best checkpoint).</summary>
+    /// <summary>
+    /// The best checkpoint on the test split (null without test images or without a best checkpoint).
+    /// </summary>
     public EvaluationResult? Test(CancellationToken ct = default)
     {
         string bestFile = Path.Combine(RunDirectory, Trainer.BestCheckpoint);

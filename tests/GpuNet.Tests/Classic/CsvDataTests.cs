@@ -3,7 +3,9 @@ using GpuNet.Data;
 
 namespace GpuNet.Tests.Classic;
 
-/// <summary>The classic part's CSV reading (CsvHelper underneath): delimiters, quoting, comments, headers, errors.</summary>
+/// <summary>
+/// The classic part's CSV reading (CsvHelper underneath): delimiters, quoting, comments, headers, errors.
+/// </summary>
 public sealed class CsvDataTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("gpunet-csv").FullName;

@@ -14,11 +14,13 @@ public static class Iris
         {
             string? env = Environment.GetEnvironmentVariable("GPUNET_IRIS");
             var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "GpuNet.sln"))) dir = dir.Parent;
+            while (dir is not null && !File.Exists(System.IO.Path.Combine(dir.FullName, "GpuNet.sln")))
+                dir = dir.Parent;
             string path = !string.IsNullOrEmpty(env) ? env
                 : System.IO.Path.Combine(dir?.FullName ?? ".", "data", "iris", "iris.csv");
             if (!File.Exists(path))
-                Assert.Fail($"Iris not found at {path}; run data-scripts/iris.sh (data-scripts/test.sh does it for you)");
+                Assert.Fail(
+                    $"Iris not found at {path}; run data-scripts/iris.sh (data-scripts/test.sh does it for you)");
             return path;
         }
     }

@@ -5,28 +5,34 @@ namespace GpuNet.Tests.Classic;
 
 public sealed class KMeansPcaTests
 {
-    /// <summary>An independent brute force: plain Lloyd from many uniformly random starts, its own distance code.</summary>
+    /// <summary>
+    /// An independent brute force: plain Lloyd from many uniformly random starts, its own distance code.
+    /// </summary>
     private static double BestOfRandomStarts(Matrix<double> x, int k, int starts, int seed)
     {
         var r = new Random(seed);
         double best = double.PositiveInfinity;
         for (int s = 0; s < starts; s++)
         {
-            var c = Enumerable.Range(0, x.RowCount).OrderBy(_ => r.Next()).Take(k).Select(i => x.Row(i).ToArray()).ToArray();
+            var c = Enumerable.Range(0, x.RowCount).OrderBy(_ => r.Next()).Take(k).Select(i => x.Row(i).ToArray())
+                .ToArray();
             var assign = new int[x.RowCount];
             for (int it = 0; it < 200; it++)
             {
                 for (int i = 0; i < x.RowCount; i++)
-                    assign[i] = Enumerable.Range(0, k).MinBy(j => Enumerable.Range(0, x.ColumnCount).Sum(f => Math.Pow(x[i, f] - c[j][f], 2)));
+                    assign[i] = Enumerable.Range(0, k)
+                        .MinBy(j => Enumerable.Range(0, x.ColumnCount).Sum(f => Math.Pow(x[i, f] - c[j][f], 2)));
                 var next = Enumerable.Range(0, k).Select(j =>
                 {
                     var members = Enumerable.Range(0, x.RowCount).Where(i => assign[i] == j).ToArray();
-                    return members.Length == 0 ? c[j] : Enumerable.Range(0, x.ColumnCount).Select(f => members.Average(i => x[i, f])).ToArray();
+                    return members.Length == 0 ? c[j]
+                        : Enumerable.Range(0, x.ColumnCount).Select(f => members.Average(i => x[i, f])).ToArray();
                 }).ToArray();
                 if (next.Zip(c).All(p => p.First.SequenceEqual(p.Second))) break;
                 c = next;
             }
-            double wcss = Enumerable.Range(0, x.RowCount).Sum(i => Enumerable.Range(0, x.ColumnCount).Sum(f => Math.Pow(x[i, f] - c[assign[i]][f], 2)));
+            double wcss = Enumerable.Range(0, x.RowCount)
+                .Sum(i => Enumerable.Range(0, x.ColumnCount).Sum(f => Math.Pow(x[i, f] - c[assign[i]][f], 2)));
             best = Math.Min(best, wcss);
         }
         return best;
@@ -38,7 +44,8 @@ public sealed class KMeansPcaTests
         var x = Iris.Load().X;
         var ours = KMeans.Fit(x, 3, restarts: 10, seed: 1);
         double brute = BestOfRandomStarts(x, 3, 60, 5);
-        Assert.True(ours.Wcss <= brute + 1e-9, $"k-means++ with restarts: {ours.Wcss}, best of 60 random starts: {brute}");
+        Assert.True(ours.Wcss <= brute + 1e-9,
+            $"k-means++ with restarts: {ours.Wcss}, best of 60 random starts: {brute}");
         Assert.Equal(78.851, ours.Wcss, 3);   // the known optimum for Iris, k = 3
     }
 
@@ -88,7 +95,8 @@ public sealed class KMeansPcaTests
             var e = Assert.Throws<GpuNet.Data.DataException>(() => CsvData.Load(path, -1));
             Assert.Contains($"{path}:3", e.Message); Assert.Contains("'oops'", e.Message);
             File.WriteAllText(path, "1,2,x\n3,4\n");
-            Assert.Contains("2 columns, expected 3", Assert.Throws<GpuNet.Data.DataException>(() => CsvData.Load(path, -1)).Message);
+            Assert.Contains("2 columns, expected 3",
+                Assert.Throws<GpuNet.Data.DataException>(() => CsvData.Load(path, -1)).Message);
             File.WriteAllText(path, "1,2,b\n3,4,a\n");
             var ok = CsvData.Load(path, -1);
             Assert.Equal(["a", "b"], ok.Classes); Assert.Equal([1, 0], ok.Labels!);

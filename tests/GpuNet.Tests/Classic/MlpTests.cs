@@ -9,9 +9,13 @@ public sealed class MlpTests
     public static TheoryData<ActivationKind, OutputKind, Objective, bool> Configurations()
     {
         var d = new TheoryData<ActivationKind, OutputKind, Objective, bool>();
-        foreach (var act in new[] { ActivationKind.Sigmoid, ActivationKind.Tanh, ActivationKind.Relu, ActivationKind.LeakyRelu })
-            foreach (var (output, objective) in new[] { (OutputKind.Softmax, Objective.CrossEntropy), (OutputKind.Sigmoid, Objective.CrossEntropy),
-                                                        (OutputKind.Linear, Objective.Mse), (OutputKind.Softmax, Objective.Mse), (OutputKind.Sigmoid, Objective.Mse) })
+        foreach (var act in new[] { ActivationKind.Sigmoid, ActivationKind.Tanh, ActivationKind.Relu,
+            ActivationKind.LeakyRelu })
+            foreach (var (output, objective) in new[] { (OutputKind.Softmax, Objective.CrossEntropy),
+                (OutputKind.Sigmoid, Objective.CrossEntropy),
+                                                        (OutputKind.Linear, Objective.Mse),
+                                                            (OutputKind.Softmax, Objective.Mse),
+                                                                (OutputKind.Sigmoid, Objective.Mse) })
                 foreach (bool bn in new[] { false, true })
                     d.Add(act, output, objective, bn);
         return d;
@@ -19,7 +23,8 @@ public sealed class MlpTests
 
     /// <summary>Backprop against central differences of the loss, for every parameter of a 3-5-4-3 network.</summary>
     [Theory, MemberData(nameof(Configurations))]
-    public void Gradients_match_finite_differences(ActivationKind act, OutputKind output, Objective objective, bool batchNorm)
+    public void Gradients_match_finite_differences(ActivationKind act, OutputKind output, Objective objective,
+        bool batchNorm)
     {
         var rng = new Rng(3);
         var net = new Mlp([3, 5, 4, 3], act, output, objective, batchNorm, rng);
@@ -31,7 +36,8 @@ public sealed class MlpTests
             OutputKind.Sigmoid => (i + j) % 2,
             _ => Math.Cos(i + 2.0 * j),
         });
-        // ReLU kinks: nudge hidden pre-activations off zero by using this fixed input; check the finite differences stay on one side
+        // ReLU kinks: nudge hidden pre-activations off zero by using this fixed input; check the finite differences
+        // stay on one side
         var (_, g) = net.LossAndGradients(x, t);
         var grads = Mlp.GradientArrays(g, net.Layers, batchNorm).ToList();
         var ps = net.Parameters().ToList();
@@ -56,16 +62,22 @@ public sealed class MlpTests
         double[][] pts = [[0, 0], [0, 1], [1, 0], [1, 1]];
         int[] y = [0, 1, 1, 0];
         var rows = Enumerable.Range(0, 4 * copies).Select(i => pts[i % 4]).ToArray();
-        return new LabelledSet(Matrix<double>.Build.DenseOfRowArrays(rows), Enumerable.Range(0, 4 * copies).Select(i => y[i % 4]).ToArray());
+        return new LabelledSet(Matrix<double>.Build.DenseOfRowArrays(rows),
+            Enumerable.Range(0, 4 * copies).Select(i => y[i % 4]).ToArray());
     }
 
     [Fact]
     public void Xor_is_learned_with_one_hidden_layer_and_not_by_a_linear_model()
     {
         var data = Xor(8);
-        var hidden = MlpTrainer.Train(data, data, data, 2, new MlpOptions { Layers = [2, 8, 2], Activation = ActivationKind.Tanh, LearningRate = 0.05, Epochs = 300, Batch = 4 });
+        var hidden = MlpTrainer.Train(data, data, data, 2, new MlpOptions
+        {
+            Layers = [2, 8, 2],
+            Activation = ActivationKind.Tanh, LearningRate = 0.05, Epochs = 300, Batch = 4
+        });
         Assert.Equal(1.0, hidden.TestAccuracy);
-        var linear = MlpTrainer.Train(data, data, data, 2, new MlpOptions { Layers = [2, 2], LearningRate = 0.05, Epochs = 300, Batch = 4 });
+        var linear = MlpTrainer.Train(data, data, data, 2,
+            new MlpOptions { Layers = [2, 2], LearningRate = 0.05, Epochs = 300, Batch = 4 });
         Assert.True(linear.TestAccuracy <= 0.75, $"a linear model reached {linear.TestAccuracy:P0} on XOR");
     }
 
@@ -78,7 +90,8 @@ public sealed class MlpTests
         var (train, val, test) = MlpTrainer.Split(csv.X, csv.Labels!, [0.6, 0.1, 0.3], 1);
         var r = MlpTrainer.Train(train, val, test, 3, new MlpOptions
         {
-            Layers = [10], Activation = GpuNet.Layers.ActivationKind.Sigmoid, LearningRate = 0.01, WeightDecay = 1e-3, Epochs = 100, Seed = 1,
+            Layers = [10], Activation = GpuNet.Layers.ActivationKind.Sigmoid, LearningRate = 0.01, WeightDecay = 1e-3,
+            Epochs = 100, Seed = 1,
         });
         Assert.Equal(45, r.TestCount);
         Assert.True(r.TestAccuracy >= 0.95, $"test accuracy {r.TestAccuracy:P2} on Iris");
@@ -90,7 +103,11 @@ public sealed class MlpTests
         var csv = Iris.Load();
         var (train, val, test) = MlpTrainer.Split(csv.X, csv.Labels!, [0.6, 0.1, 0.3], 2);
         var logs = new List<string>();
-        var r = MlpTrainer.Train(train, val, test, 3, new MlpOptions { Layers = [8, 6], Activation = ActivationKind.Tanh, LearningRate = 0.01, Epochs = 100, PretrainEpochs = 30 }, log: logs.Add);
+        var r = MlpTrainer.Train(train, val, test, 3, new MlpOptions
+        {
+            Layers = [8, 6],
+            Activation = ActivationKind.Tanh, LearningRate = 0.01, Epochs = 100, PretrainEpochs = 30
+        }, log: logs.Add);
         Assert.Equal(2, logs.Count(l => l.StartsWith("pretrained layer")));
         Assert.True(r.TestAccuracy >= 0.9, $"test accuracy {r.TestAccuracy:P2}");
     }

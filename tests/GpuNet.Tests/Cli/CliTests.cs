@@ -68,11 +68,13 @@ public sealed class CliTests : IDisposable
     public void Train_then_evaluate_json_and_predict()
     {
         string run = Path.Combine(_dir, "run");
-        var (code, output, err) = Gpunet("train", "--model", "lenet5", "--data", Training.Mnist.Folder, "--epochs", "1", "--limit", "4000", "--out", run);
+        var (code, output, err) = Gpunet("train", "--model", "lenet5", "--data", Training.Mnist.Folder, "--epochs", "1",
+            "--limit", "4000", "--out", run);
         Assert.True(code == 0, err);
         Assert.Matches(@"test accuracy: \d+\.\d\d%", output);
 
-        (code, output, err) = Gpunet("evaluate", "--checkpoint", Path.Combine(run, "best.ckpt"), "--data", Path.Combine(Training.Mnist.Folder, "test"), "--json");
+        (code, output, err) = Gpunet("evaluate", "--checkpoint", Path.Combine(run, "best.ckpt"), "--data",
+            Path.Combine(Training.Mnist.Folder, "test"), "--json");
         Assert.True(code == 0, err);
         using var doc = JsonDocument.Parse(output);
         Assert.InRange(doc.RootElement.GetProperty("accuracy").GetDouble(), 0.8, 1.0);
@@ -103,7 +105,8 @@ public sealed class CliTests : IDisposable
         // a checkpoint of another model, or a corrupt one, is refused with its name
         var bytes = File.ReadAllBytes(Path.Combine(run, "best.ckpt"));
         File.WriteAllBytes(Path.Combine(_dir, "cut.ckpt"), bytes[..(bytes.Length / 2)]);
-        (code, _, err) = Gpunet("evaluate", "--checkpoint", Path.Combine(_dir, "cut.ckpt"), "--data", Path.Combine(Training.Mnist.Folder, "test"));
+        (code, _, err) = Gpunet("evaluate", "--checkpoint", Path.Combine(_dir, "cut.ckpt"), "--data",
+            Path.Combine(Training.Mnist.Folder, "test"));
         Assert.Equal(1, code);
         Assert.Contains("cut.ckpt: tensor", err);
     }

@@ -16,7 +16,8 @@ public sealed class ResumeCliTests : IDisposable
     {
         string data = Mnist.Small(_dir, 10, 2), run = Path.Combine(_dir, "run");
         // started with a relative --data from the data's parent folder
-        var (code, _, err) = ChildProcess.GpunetIn(_dir, null, "train", "--data", "mnist", "--out", run, "--epochs", "1",
+        var (code, _, err) =
+            ChildProcess.GpunetIn(_dir, null, "train", "--data", "mnist", "--out", run, "--epochs", "1",
             "--batch", "16");
         Assert.True(code == 0, err);
 
@@ -27,7 +28,8 @@ public sealed class ResumeCliTests : IDisposable
         Assert.Contains("resume: applying --epochs 2", output);
 
         // an option that defines the run is refused, naming it, before anything runs
-        (code, _, err) = ChildProcess.GpunetIn(elsewhere, null, "train", "--resume", run, "--epochs", "3", "--lr", "0.5");
+        (code, _, err) =
+            ChildProcess.GpunetIn(elsewhere, null, "train", "--resume", run, "--epochs", "3", "--lr", "0.5");
         Assert.Equal(2, code);
         Assert.Contains("--lr cannot change when resuming", err);
         Assert.Single(err.Trim().Split('\n'));
@@ -38,7 +40,8 @@ public sealed class ResumeCliTests : IDisposable
         (code, _, err) = ChildProcess.GpunetIn(elsewhere, null, "train", "--resume", run, "--epochs", "3");
         Assert.Equal(1, code);
         Assert.Contains("give --data DIR", err);
-        (code, output, err) = ChildProcess.GpunetIn(elsewhere, null, "train", "--resume", run, "--epochs", "3", "--data",
+        (code, output, err) =
+            ChildProcess.GpunetIn(elsewhere, null, "train", "--resume", run, "--epochs", "3", "--data",
             moved);
         Assert.True(code == 0, err);
         Assert.Contains($"--data {moved}", output);

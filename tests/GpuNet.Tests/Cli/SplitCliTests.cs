@@ -10,11 +10,13 @@ public sealed class SplitCliTests : IDisposable
     [Fact]
     public void Split_experiment_reports_both_layouts_writes_csv_and_chart_and_counts_bytes_exactly()
     {
-        var (code, output, err) = CliTests.Gpunet("split-experiment", "--model", "alexnet-small", "--devices", "cpu,cpu", "--batch", "4", "--steps", "1", "--out", _dir, "--json");
+        var (code, output, err) = CliTests.Gpunet("split-experiment", "--model", "alexnet-small", "--devices",
+            "cpu,cpu", "--batch", "4", "--steps", "1", "--out", _dir, "--json");
         Assert.True(code == 0, err);
         var root = JsonDocument.Parse(output).RootElement;
         var split = root.GetProperty("split");
-        Assert.Equal(split.GetProperty("AnalyticBytesPerStep").GetInt64(), split.GetProperty("BytesPerStep").GetInt64());
+        Assert.Equal(split.GetProperty("AnalyticBytesPerStep").GetInt64(),
+            split.GetProperty("BytesPerStep").GetInt64());
         Assert.True(split.GetProperty("BytesPerStep").GetInt64() > 0);
         Assert.Equal(2, split.GetProperty("PeakBytes").GetArrayLength());
         // the copies are timed and are a part of the step, not more than it

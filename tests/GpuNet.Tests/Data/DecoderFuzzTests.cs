@@ -66,29 +66,30 @@ public sealed class DecoderFuzzTests
                 bytes.InsertRange(At(), Enumerable.Range(0, rng.Next(1, 17)).Select(_ => (byte)rng.Next(256)));
                 break;
             case 5:   // a run of bytes removed
-            {
-                int at = At();
-                bytes.RemoveRange(at, Math.Min(rng.Next(1, 17), bytes.Count - at));
-                break;
-            }
+                {
+                    int at = At();
+                    bytes.RemoveRange(at, Math.Min(rng.Next(1, 17), bytes.Count - at));
+                    break;
+                }
             case 6:   // a 16- or 32-bit length or size field rewritten (big- or little-endian) with an extreme value
-            {
-                uint[] values = [0, 1, 2, 0x7F, 0xFF, 0x100, 0x7FFF, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000,
+                {
+                    uint[] values = [0, 1, 2, 0x7F, 0xFF, 0x100, 0x7FFF, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000,
                     0xFFFFFFFF, (uint)rng.Next()];
-                uint v = values[rng.Next(values.Length)];
-                int width = rng.Next(2) == 0 ? 2 : 4, at = rng.Next(Math.Max(1, bytes.Count - width));
-                var field = new byte[4];
-                if (rng.Next(2) == 0) BinaryPrimitives.WriteUInt32BigEndian(field, v);
-                else BinaryPrimitives.WriteUInt32LittleEndian(field, v);
-                for (int k = 0; k < width && at + k < bytes.Count; k++) bytes[at + k] = field[width == 2 ? k + 2 : k];
-                break;
-            }
+                    uint v = values[rng.Next(values.Length)];
+                    int width = rng.Next(2) == 0 ? 2 : 4, at = rng.Next(Math.Max(1, bytes.Count - width));
+                    var field = new byte[4];
+                    if (rng.Next(2) == 0) BinaryPrimitives.WriteUInt32BigEndian(field, v);
+                    else BinaryPrimitives.WriteUInt32LittleEndian(field, v);
+                    for (int k = 0; k < width && at + k < bytes.Count; k++)
+                        bytes[at + k] = field[width == 2 ? k + 2 : k];
+                    break;
+                }
             case 7:   // a slice of the file repeated (duplicated chunks, segments, scans)
-            {
-                int at = At(), n = Math.Min(rng.Next(1, 64), bytes.Count - at);
-                bytes.InsertRange(rng.Next(bytes.Count + 1), bytes.GetRange(at, n));
-                break;
-            }
+                {
+                    int at = At(), n = Math.Min(rng.Next(1, 64), bytes.Count - at);
+                    bytes.InsertRange(rng.Next(bytes.Count + 1), bytes.GetRange(at, n));
+                    break;
+                }
         }
         return bytes.ToArray();
     }

@@ -12,7 +12,8 @@ public sealed class IdxAndFolderTests : IDisposable
     {
         var bytes = new byte[4 + 4 * dims.Length + data.Length];
         BinaryPrimitives.WriteUInt32BigEndian(bytes, magic);
-        for (int i = 0; i < dims.Length; i++) BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4 + 4 * i), (uint)dims[i]);
+        for (int i = 0; i < dims.Length; i++)
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4 + 4 * i), (uint)dims[i]);
         data.CopyTo(bytes, 4 + 4 * dims.Length);
         string path = Path.Combine(_dir, name);
         File.WriteAllBytes(path, bytes);
@@ -32,9 +33,12 @@ public sealed class IdxAndFolderTests : IDisposable
     [Fact]
     public void Idx_errors_say_what_is_wrong()
     {
-        Assert.Contains("truncated", Assert.Throws<DataException>(() => Idx.ReadImages(WriteIdx("t", 0x803, [2, 3, 4], new byte[10]))).Message);
-        Assert.Contains("magic", Assert.Throws<DataException>(() => Idx.ReadImages(WriteIdx("m", 0x801, [2, 3, 4], new byte[24]))).Message);
-        Assert.Contains("no such IDX file", Assert.Throws<DataException>(() => Idx.ReadLabels(Path.Combine(_dir, "none"))).Message);
+        Assert.Contains("truncated",
+            Assert.Throws<DataException>(() => Idx.ReadImages(WriteIdx("t", 0x803, [2, 3, 4], new byte[10]))).Message);
+        Assert.Contains("magic",
+            Assert.Throws<DataException>(() => Idx.ReadImages(WriteIdx("m", 0x801, [2, 3, 4], new byte[24]))).Message);
+        Assert.Contains("no such IDX file",
+            Assert.Throws<DataException>(() => Idx.ReadLabels(Path.Combine(_dir, "none"))).Message);
     }
 
     private void Png(string rel, byte value, int size = 4)
@@ -73,15 +77,18 @@ public sealed class IdxAndFolderTests : IDisposable
     [Fact]
     public void Folder_errors_name_the_path()
     {
-        Assert.Contains("does not exist", Assert.Throws<DataException>(() => ImageFolder.Load(Path.Combine(_dir, "missing"), null, false, [])).Message);
+        Assert.Contains("does not exist", Assert.Throws<DataException>(() =>
+            ImageFolder.Load(Path.Combine(_dir, "missing"), null, false, [])).Message);
         Directory.CreateDirectory(Path.Combine(_dir, "empty"));
-        Assert.Contains("no class folders", Assert.Throws<DataException>(() => ImageFolder.Load(Path.Combine(_dir, "empty"), null, false, [])).Message);
+        Assert.Contains("no class folders",
+            Assert.Throws<DataException>(() => ImageFolder.Load(Path.Combine(_dir, "empty"), null, false, [])).Message);
         Png("holes/a/1.png", 1);
         Directory.CreateDirectory(Path.Combine(_dir, "holes/b"));
         Directory.CreateDirectory(Path.Combine(_dir, "holes/c"));
         var e = Assert.Throws<DataException>(() => ImageFolder.Load(Path.Combine(_dir, "holes"), null, false, []));
         Assert.Contains("holes/b", e.Message); Assert.Contains("holes/c", e.Message);
-        Assert.Contains("not among the model's classes", Assert.Throws<DataException>(() => ImageFolder.Load(Path.Combine(_dir, "holes"), ["a"], false, [])).Message);
+        Assert.Contains("not among the model's classes", Assert.Throws<DataException>(() =>
+            ImageFolder.Load(Path.Combine(_dir, "holes"), ["a"], false, [])).Message);
     }
 
     [Fact]

@@ -14,7 +14,8 @@ internal static class Pictures
         for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
                 for (int c = 0; c < channels; c++)
-                    px[(y * w + x) * channels + c] = (byte)(128 + 100 * Math.Sin(0.07 * x * (c + 1) + 0.05 * y) * Math.Cos(0.04 * y * (2 - c % 2)));
+                    px[(y * w + x) * channels + c] =
+                        (byte)(128 + 100 * Math.Sin(0.07 * x * (c + 1) + 0.05 * y) * Math.Cos(0.04 * y * (2 - c % 2)));
         return px;
     }
 
@@ -38,19 +39,29 @@ public sealed class JpegTests : IDisposable
         File.WriteAllBytes(path, ImageFixtures.Jpeg(640, 480, 3, Pictures.Smooth(640, 480), 95));
         var full = ImageDecoder.Read(path);
         var scratch = new DecodeScratch();
-        Assert.Equal((160, 120), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 100) is var q ? (q.Width, q.Height) : default));   // ¼
-        Assert.Equal((320, 240), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 121) is var h ? (h.Width, h.Height) : default));   // ½
-        Assert.Equal((640, 480), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 241) is var f ? (f.Width, f.Height) : default));   // full
+        // ¼
+        Assert.Equal((160, 120), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 100) is var q
+            ? (q.Width, q.Height) : default));
+        // ½
+        Assert.Equal((320, 240), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 121) is var h
+            ? (h.Width, h.Height) : default));
+        // full
+        Assert.Equal((640, 480), (ImageDecoder.Read(path, ImageDecoder.DefaultMaxPixels, scratch, 241) is var f
+            ? (f.Width, f.Height) : default));
 
         // the loader decodes at ¼ for resize:100 (120 ≥ 100); the input it renders matches the full-size decode's
-        var tf = new Transform(Transform.ParseSteps("resize:100,center-crop:96"), [3, 96, 96], [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
+        var tf = new Transform(Transform.ParseSteps("resize:100,center-crop:96"), [3, 96, 96], [0.5f, 0.5f, 0.5f],
+            [0.25f, 0.25f, 0.25f]);
         Assert.Equal(100, tf.DecodeShorterSide);
         var want = new float[tf.SampleSize];
         tf.Apply(full, want, new Rng(1));
         var files = new LabeledFiles(_dir, ["x"], [path], [0]);
-        var got = new BatchLoader(new ImageStore(files, new BadFiles(true)), tf, 1, workers: 1).Run([0], 1).Single().Input.AsSpan(0, tf.SampleSize).ToArray();
-        double mean = want.Zip(got).Average(t => Math.Abs(t.First - t.Second)) * 0.25 * 255, max = want.Zip(got).Max(t => Math.Abs(t.First - t.Second)) * 0.25 * 255;
-        Assert.True(mean < 1.5 && max < 12, $"reduced-scale decode differs from the full decode by {mean:F2} levels on average, {max:F1} at most");
+        var got = new BatchLoader(new ImageStore(files, new BadFiles(true)), tf, 1, workers: 1).Run([0], 1).Single()
+            .Input.AsSpan(0, tf.SampleSize).ToArray();
+        double mean = want.Zip(got).Average(t => Math.Abs(t.First - t.Second)) * 0.25 * 255,
+            max = want.Zip(got).Max(t => Math.Abs(t.First - t.Second)) * 0.25 * 255;
+        Assert.True(mean < 1.5 && max < 12,
+            $"reduced-scale decode differs from the full decode by {mean:F2} levels on average, {max:F1} at most");
 
         // a store told the transforms' first resize caches (and budgets for) the reduced images
         var store = new ImageStore(files, new BadFiles(true)) { DecodeShorterSide = 100 };
@@ -105,14 +116,17 @@ public sealed class JpegTests : IDisposable
             var bad = new BadFiles(strict: false);
             var store = new ImageStore(files, bad);
             if (cached) store.Preload(2);
-            var loader = new BatchLoader(store, new Transform([new ResizeShorter(16), new CenterCrop(16, 16)], [3, 16, 16], [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]), 4, workers: 2);
+            var loader = new BatchLoader(store, new Transform([new ResizeShorter(16), new CenterCrop(16, 16)],
+                [3, 16, 16], [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]), 4, workers: 2);
             int images = loader.Run(Enumerable.Range(0, files.Count).ToArray(), 1).Sum(b => b.Count);
             Assert.Equal(6, images);
             Assert.Equal(5, bad.Count);
             Assert.All(CorruptCorpus().Keys, k => Assert.Contains(bad.Messages, m => m.Contains(k)));
         }
-        var strict = new BatchLoader(new ImageStore(files, new BadFiles(strict: true)), new Transform([], [3, 16, 16], [0, 0, 0], [1, 1, 1]), 4, workers: 2);
-        var e = Assert.Throws<DataException>(() => strict.Run(Enumerable.Range(0, files.Count).ToArray(), 1).Sum(b => b.Count));
+        var strict = new BatchLoader(new ImageStore(files, new BadFiles(strict: true)),
+            new Transform([], [3, 16, 16], [0, 0, 0], [1, 1, 1]), 4, workers: 2);
+        var e = Assert.Throws<DataException>(() =>
+            strict.Run(Enumerable.Range(0, files.Count).ToArray(), 1).Sum(b => b.Count));
         Assert.Contains(Path.Combine(_dir, "set", "b"), e.Message);
     }
 }
@@ -198,7 +212,8 @@ public sealed class TurboJpegTests : IDisposable
         // without test images there is no test/ folder (empty class folders would make the set untrainable)
         Assert.Equal(20, SyntheticShapes.Write(Path.Combine(_dir, "no-test"), 2, 0, 32, seed: 3));
         Assert.False(Directory.Exists(Path.Combine(_dir, "no-test", "test")));
-        Assert.Equal(20, ImageFolder.Split(Path.Combine(_dir, "no-test"), 1, 0.1).Train.Count + ImageFolder.Split(Path.Combine(_dir, "no-test"), 1, 0.1).Validation.Count);
+        Assert.Equal(20, ImageFolder.Split(Path.Combine(_dir, "no-test"), 1, 0.1).Train.Count
+            + ImageFolder.Split(Path.Combine(_dir, "no-test"), 1, 0.1).Validation.Count);
     }
 }
 
@@ -209,13 +224,18 @@ public sealed class ImagePipelineTests : IDisposable
 
     // Plainly: resize the whole image with the triangle filter (support widened by the shrink factor) in double,
     // then crop the window, mirror, normalise.
-    private static double[] Reference(Image im, int scaledW, int scaledH, int x0, int y0, int w, int h, bool flip, float mean, float std)
+    private static double[] Reference(Image im, int scaledW, int scaledH, int x0, int y0, int w, int h, bool flip,
+        float mean, float std)
     {
         double[] Weights(int u, int scaled, int src, out int lo)
         {
             double ratio = (double)src / scaled, support = Math.Max(1, ratio), centre = (u + 0.5) * ratio - 0.5;
             var list = new List<(int, double)>();
-            for (int s = 0; s < src; s++) { double wt = Math.Max(0, 1 - Math.Abs(s - centre) / support); if (wt > 0) list.Add((s, wt)); }
+            for (int s = 0; s < src; s++)
+            {
+                double wt = Math.Max(0, 1 - Math.Abs(s - centre) / support);
+                if (wt > 0) list.Add((s, wt));
+            }
             double total = list.Sum(t => t.Item2);
             lo = list[0].Item1;
             return list.Select(t => t.Item2 / total).ToArray();
@@ -226,8 +246,14 @@ public sealed class ImagePipelineTests : IDisposable
                 for (int x = 0; x < w; x++)
                 {
                     int u = x0 + (flip ? w - 1 - x : x), v = y0 + y;
-                    if (u < 0 || u >= scaledW || v < 0 || v >= scaledH) { outp[(c * h + y) * w + x] = -mean / std; continue; }   // black outside
-                    var wx = Weights(u, scaledW, im.Width, out int sx); var wy = Weights(v, scaledH, im.Height, out int sy);
+                    // black outside
+                    if (u < 0 || u >= scaledW || v < 0 || v >= scaledH)
+                    {
+                        outp[(c * h + y) * w + x] = -mean / std;
+                        continue;
+                    }
+                    var wx = Weights(u, scaledW, im.Width, out int sx);
+                    var wy = Weights(v, scaledH, im.Height, out int sy);
                     double acc = 0;
                     for (int j = 0; j < wy.Length; j++)
                         for (int i = 0; i < wx.Length; i++)
@@ -245,7 +271,8 @@ public sealed class ImagePipelineTests : IDisposable
     {
         var im = new Image(w, h, 3, Pictures.Smooth(w, h));
         int crop = shorter - 5;
-        var tf = new Transform([new ResizeShorter(shorter), new CenterCrop(crop, crop)], [3, crop, crop], [0.4f, 0.4f, 0.4f], [0.2f, 0.2f, 0.2f]);
+        var tf = new Transform([new ResizeShorter(shorter), new CenterCrop(crop, crop)], [3, crop, crop],
+            [0.4f, 0.4f, 0.4f], [0.2f, 0.2f, 0.2f]);
         var f = Frame.Of(im);
         new ResizeShorter(shorter).Apply(ref f, new Rng(1), -1);
         new CenterCrop(crop, crop).Apply(ref f, new Rng(1), -1);
@@ -254,7 +281,8 @@ public sealed class ImagePipelineTests : IDisposable
         tf.Render(in f, got);
         var want = Reference(im, f.ScaledWidth, f.ScaledHeight, f.X, f.Y, crop, crop, flip, 0.4f, 0.2f);
         Assert.Equal(shorter, Math.Min(f.ScaledWidth, f.ScaledHeight));
-        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) < 1e-3, $"element {i}: {got[i]} vs {want[i]}");
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(Math.Abs(want[i] - got[i]) < 1e-3, $"element {i}: {got[i]} vs {want[i]}");
     }
 
     [Theory]
@@ -265,14 +293,16 @@ public sealed class ImagePipelineTests : IDisposable
     public void Copy_path_equals_the_reference(int w, int h, int channels, int cropW, int cropH, int dx, bool flip)
     {
         var im = new Image(w, h, channels, Pictures.Smooth(w, h, channels));
-        var tf = new Transform([], [channels, cropH, cropW], Enumerable.Repeat(0.4f, channels).ToArray(), Enumerable.Repeat(0.2f, channels).ToArray());
+        var tf = new Transform([], [channels, cropH, cropW], Enumerable.Repeat(0.4f, channels).ToArray(),
+            Enumerable.Repeat(0.2f, channels).ToArray());
         var f = Frame.Of(im);
         new CenterCrop(cropH, cropW).Apply(ref f, new Rng(1), -1);
         f.X += dx; f.Flip = flip;
         var got = new float[channels * cropH * cropW];
         tf.Render(in f, got);
         var want = Reference(im, w, h, f.X, f.Y, cropW, cropH, flip, 0.4f, 0.2f);
-        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) < 1e-4, $"element {i}: {got[i]} vs {want[i]}");
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(Math.Abs(want[i] - got[i]) < 1e-4, $"element {i}: {got[i]} vs {want[i]}");
     }
 
     [Fact]
@@ -286,7 +316,8 @@ public sealed class ImagePipelineTests : IDisposable
         var got = new float[3 * 30 * 45];
         tf.Render(in f, got);
         var want = Reference(im, f.ScaledWidth, f.ScaledHeight, f.X, f.Y, 45, 30, true, 0.4f, 0.2f);
-        for (int i = 0; i < want.Length; i++) Assert.True(Math.Abs(want[i] - got[i]) < 1e-3, $"element {i}: {got[i]} vs {want[i]}");
+        for (int i = 0; i < want.Length; i++)
+            Assert.True(Math.Abs(want[i] - got[i]) < 1e-3, $"element {i}: {got[i]} vs {want[i]}");
     }
 
     [Fact]
@@ -310,7 +341,11 @@ public sealed class ImagePipelineTests : IDisposable
         }
         Assert.Equal(5 * 4, seen.Count);
 
-        var views = Enumerable.Range(0, TenCrop.Views).Select(v => { var g = Frame.Of(new Image(10, 8, 1, new byte[80])); new TenCrop(4, 6).Apply(ref g, rng, v); return (g.X, g.Y, g.Flip); }).ToArray();
+        var views = Enumerable.Range(0, TenCrop.Views).Select(v =>
+            {
+                var g = Frame.Of(new Image(10, 8, 1, new byte[80])); new TenCrop(4, 6).Apply(ref g, rng, v);
+                return (g.X, g.Y, g.Flip);
+            }).ToArray();
         Assert.Equal([(0, 0, false), (4, 0, false), (0, 4, false), (4, 4, false), (2, 2, false)], views[..5]);
         Assert.Equal(views[..5].Select(v => (v.X, v.Y, true)), views[5..]);
     }
@@ -338,12 +373,14 @@ public sealed class ImagePipelineTests : IDisposable
             for (int i = 0; i < px.Length / 3; i++)
             {
                 double t = rng.NextDouble(), s = rng.NextDouble();
-                px[3 * i] = (byte)(200 * t + 20 * s); px[3 * i + 1] = (byte)(150 * t + 60 * s); px[3 * i + 2] = (byte)(40 * s + 30 * rng.NextDouble());
+                px[3 * i] = (byte)(200 * t + 20 * s); px[3 * i + 1] = (byte)(150 * t + 60 * s);
+                px[3 * i + 2] = (byte)(40 * s + 30 * rng.NextDouble());
             }
             return new Image(30, 20, 3, px);
         }).ToList();
         var pca = ColorPca.Fit(images, step: 1);
-        var x = Matrix<double>.Build.Dense(images.Count * 600, 3, (r, c) => images[r / 600].Pixels[3 * (r % 600) + c] / 255.0);
+        var x = Matrix<double>.Build.Dense(images.Count * 600, 3,
+            (r, c) => images[r / 600].Pixels[3 * (r % 600) + c] / 255.0);
         var reference = GpuNet.Classic.Pca.Fit(x, 3);
         for (int j = 0; j < 3; j++)
         {
@@ -355,7 +392,8 @@ public sealed class ImagePipelineTests : IDisposable
         var alpha = Enumerable.Range(0, 3).Select(_ => draw.NextGaussian() * 0.1).ToArray();
         var shift = pca.Draw(new Rng(4), 0.1f);
         for (int i = 0; i < 3; i++)
-            Assert.Equal(Enumerable.Range(0, 3).Sum(j => pca.Vectors[3 * i + j] * alpha[j] * pca.Values[j]), shift[i], 1e-6);
+            Assert.Equal(Enumerable.Range(0, 3).Sum(j => pca.Vectors[3 * i + j] * alpha[j] * pca.Values[j]), shift[i],
+                1e-6);
         var tf = new Transform([new PcaColor(0.1f)], [3, 20, 30], [0, 0, 0], [1, 1, 1], pca);
         // the step draws the shift itself, from the eigenbasis the transform hands it
         var frame = Frame.Of(images[0]);
@@ -376,13 +414,15 @@ public sealed class ImagePipelineTests : IDisposable
         const string spec = "resize:256,random-crop:227,flip,pca-color:0.1";
         Assert.Equal(spec, Transform.Format(Transform.ParseSteps(spec)));
         Assert.Equal("resize:76,ten-crop:67", GpuNet.Models.ModelZoo.TenCropOf("resize:76,center-crop:67"));
-        Assert.Contains("known: resize:S", Assert.Throws<ArgumentException>(() => Transform.ParseSteps("resize:256,blur:3")).Message);
-        Assert.Contains("expected a size", Assert.Throws<ArgumentException>(() => Transform.ParseSteps("random-crop:big")).Message);
+        Assert.Contains("known: resize:S",
+            Assert.Throws<ArgumentException>(() => Transform.ParseSteps("resize:256,blur:3")).Message);
+        Assert.Contains("expected a size",
+            Assert.Throws<ArgumentException>(() => Transform.ParseSteps("random-crop:big")).Message);
     }
 
     private void Png(string rel, byte value, int w = 6, int h = 5)
     {
-        Pictures.Write(Path.Combine(_dir, rel), 
+        Pictures.Write(Path.Combine(_dir, rel),
             ImageFixtures.Png(w, h, 3, Enumerable.Repeat(value, w * h * 3).ToArray()));
     }
 
@@ -421,7 +461,8 @@ public sealed class ImagePipelineTests : IDisposable
         Assert.Contains("class folders with no images", e.Message);
         Assert.Contains("e/b", e.Message); Assert.Contains("e/c", e.Message);
         Directory.CreateDirectory(Path.Combine(_dir, "none/.git"));
-        Assert.Contains("no class folders", Assert.Throws<DataException>(() => ImageFolder.Split(Path.Combine(_dir, "none"), 1, 0.1)).Message);
+        Assert.Contains("no class folders",
+            Assert.Throws<DataException>(() => ImageFolder.Split(Path.Combine(_dir, "none"), 1, 0.1)).Message);
     }
 
     [Fact]
@@ -442,12 +483,14 @@ public sealed class ImagePipelineTests : IDisposable
             Pictures.Write(path, bytes);
         }
         var files = ImageFolder.List(Path.Combine(_dir, "t"));
-        var tf = new Transform(Transform.ParseSteps("resize:16,ten-crop:12"), [3, 12, 12], [0.5f, 0.5f, 0.5f], [0.2f, 0.2f, 0.2f]);
+        var tf = new Transform(Transform.ParseSteps("resize:16,ten-crop:12"), [3, 12, 12], [0.5f, 0.5f, 0.5f],
+            [0.2f, 0.2f, 0.2f]);
         var order = Enumerable.Range(0, files.Count).ToArray();
         var bad = new BadFiles(strict: false);
         var store = new ImageStore(files, bad);
         int seen = 0;
-        foreach (var b in new BatchLoader(store, tf, 4, workers: 3, prefetch: 1).Run(order, epoch: 1, views: TenCrop.Views))
+        foreach (var b in new BatchLoader(store, tf, 4, workers: 3, prefetch: 1)
+            .Run(order, epoch: 1, views: TenCrop.Views))
             for (int j = 0; j < b.Count; j++, seen++)
             {
                 var image = ImageDecoder.Read(files.Paths[b.Items[j]]);
@@ -485,13 +528,18 @@ public sealed class ImagePipelineTests : IDisposable
             var store = new ImageStore(files, new BadFiles(false));
             if (cached) store.Preload(workers);
             var loader = new BatchLoader(store, tf, 5, workers, prefetch: 3, seed: 42);
-            return loader.Run(order, epoch).Select(b => (b.Input.AsSpan(0, b.Count * tf.SampleSize).ToArray(), b.Labels[..b.Count])).ToList();
+            return loader.Run(order, epoch)
+                .Select(b => (b.Input.AsSpan(0, b.Count * tf.SampleSize).ToArray(), b.Labels[..b.Count])).ToList();
         }
         var one = Batches(1, 1);
         var four = Batches(4, 1);
         Assert.Equal(5, one.Count);
         Assert.Equal(3, one[^1].Item2.Length);
-        for (int b = 0; b < one.Count; b++) { Assert.Equal(one[b].Item1, four[b].Item1); Assert.Equal(one[b].Item2, four[b].Item2); }
+        for (int b = 0; b < one.Count; b++)
+        {
+            Assert.Equal(one[b].Item1, four[b].Item1);
+            Assert.Equal(one[b].Item2, four[b].Item2);
+        }
         Assert.NotEqual(one[0].Item1, Batches(4, 2)[0].Item1);   // another epoch, other augmentation
     }
 }

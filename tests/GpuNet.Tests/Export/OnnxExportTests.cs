@@ -107,7 +107,12 @@ public sealed class AlexNetOnnxExportTests : IDisposable
         SyntheticShapes.Write(data, perClass: 3, testPerClass: 2, size: 80, seed: 4);
         var o = TrainOptions.ForModel("alexnet-small") with
         {
-            Data = data, Epochs = 1, Batch = 8, Out = run, Devices = devices, Workers = 1,
+            Data = data,
+            Epochs = 1,
+            Batch = 8,
+            Out = run,
+            Devices = devices,
+            Workers = 1,
         };
         Trainer.Run(o, NullObserver.Instance);
         string ckpt = Path.Combine(run, "last.ckpt"), onnx = Path.Combine(_dir, "alexnet-small.onnx");

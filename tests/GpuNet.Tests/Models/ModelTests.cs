@@ -43,13 +43,15 @@ public sealed class ModelTests
         Assert.Contains(m.Layers, l => l is Dropout);
         Assert.Equal(2, m.Layers.OfType<Conv2d>().Count(c => c.Groups == 2) - 1);   // conv2, conv4, conv5 grouped
         Initializer.Apply(m, InitScheme.AlexNet, new Rng(1));
-        using var x = acc.FromHost(Enumerable.Range(0, 2 * 3 * 67 * 67).Select(i => MathF.Sin(i)).ToArray(), 2, 3, 67, 67);
+        using var x =
+            acc.FromHost(Enumerable.Range(0, 2 * 3 * 67 * 67).Select(i => MathF.Sin(i)).ToArray(), 2, 3, 67, 67);
         var y = m.Forward(x, training: true);
         Assert.Equal([2, 5], y.Shape);
         using var loss = new GpuNet.Losses.Loss(acc, GpuNet.Losses.LossKind.SoftmaxCrossEntropy);
         loss.Forward(y, [1, 3]);
         m.Backward(loss.Backward());
-        Assert.All(m.Parameters.Where(p => p.Trainable), p => Assert.All(p.Grad!.ToArray(), v => Assert.True(float.IsFinite(v))));
+        Assert.All(m.Parameters.Where(p => p.Trainable),
+            p => Assert.All(p.Grad!.ToArray(), v => Assert.True(float.IsFinite(v))));
         Assert.Contains(m.Parameters, p => p.Name == "fc8.weight" && p.Grad!.ToArray().Any(v => v != 0));
     }
 
@@ -61,7 +63,8 @@ public sealed class ModelTests
         Initializer.Apply(m, InitScheme.AlexNet, new Rng(3));
         foreach (var p in m.Parameters.Where(p => p.Role == ParameterRole.Bias))
         {
-            float expected = p.Name is "conv2.bias" or "conv4.bias" or "conv5.bias" or "fc6.bias" or "fc7.bias" ? 1f : 0f;
+            float expected = p.Name is "conv2.bias" or "conv4.bias" or "conv5.bias" or "fc6.bias" or "fc7.bias" ? 1f
+                : 0f;
             Assert.All(p.Data.ToArray(), v => Assert.Equal(expected, v));
         }
         var w = m.Parameters.Single(p => p.Name == "fc6.weight").Data.ToArray();
@@ -72,10 +75,12 @@ public sealed class ModelTests
     [Fact]
     public void Model_gradient_matches_finite_differences_of_the_loss()
     {
-        // A small conv → relu → maxpool → dense → softmax-CE chain, in float: checks that layers hand gradients on correctly.
+        // A small conv → relu → maxpool → dense → softmax-CE chain, in float: checks that layers hand gradients on
+        // correctly.
         using var acc = new CpuAccelerator();
         using var m = new Model("tiny", acc, [2, 6, 6],
-            [new Conv2d("c", 3, 3, 1, 1), new Activation("r", ActivationKind.Tanh), new Pool2d("p", false, 2, 2), new Dense("d", 4)]);
+            [new Conv2d("c", 3, 3, 1, 1), new Activation("r", ActivationKind.Tanh), new Pool2d("p", false, 2, 2),
+                new Dense("d", 4)]);
         Initializer.Apply(m, InitScheme.Xavier, new Rng(5));
         var xs = Enumerable.Range(0, 2 * 2 * 36).Select(i => MathF.Cos(i * 0.7f)).ToArray();
         using var x = acc.FromHost(xs, 2, 2, 6, 6);

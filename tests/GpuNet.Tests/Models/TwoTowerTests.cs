@@ -9,7 +9,8 @@ namespace GpuNet.Tests.Models;
 
 /// <summary>
 /// The two-tower AlexNet against the single-device grouped model with the same weights, on a device pair: logits and
-/// every parameter gradient within 1e-4 (relative to each tensor's largest magnitude), the bytes crossing devices equal to
+/// every parameter gradient within 1e-4 (relative to each tensor's largest magnitude), the bytes crossing devices equal
+/// to
 /// the analytic count, weights within 1e-3 after 5 SGD steps, and a split checkpoint round trip.
 /// </summary>
 public abstract class TwoTowerTests
@@ -22,15 +23,22 @@ public abstract class TwoTowerTests
     private static float[] Batch(int n, int[] shape, int seed)
     {
         var r = new Random(seed);
-        return Enumerable.Range(0, n * shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)(r.NextDouble() * 2 - 1)).ToArray();
+        return Enumerable.Range(0, n * shape.Aggregate(1, (a, b) => a * b)).Select(_ => (float)(r.NextDouble() * 2 - 1))
+            .ToArray();
     }
 
     private static void Near(float[] expected, float[] actual, double rel, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
         double scale = expected.Max(v => Math.Abs((double)v)), worst = 0; int at = 0;
-        for (int i = 0; i < expected.Length; i++) { double e = Math.Abs(expected[i] - actual[i]); if (e > worst) { worst = e; at = i; } }
-        Assert.True(worst <= rel * Math.Max(scale, 1e-12), $"{what}: element {at} is {actual[at]}, single-device {expected[at]} (largest |value| {scale:G3}, tolerance {rel} of it)");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = Math.Abs(expected[i] - actual[i]);
+            if (e > worst) { worst = e; at = i; }
+        }
+        Assert.True(worst <= rel * Math.Max(scale, 1e-12),
+            $"{what}: element {at} is {actual[at]}, single-device {expected[at]} (largest |value| {scale:G3}, " +
+            $"tolerance {rel} of it)");
     }
 
     [AcceleratorFact]
@@ -76,7 +84,8 @@ public abstract class TwoTowerTests
                 {
                     var (name, tower) = TwoTowerAlexNet.SingleName(p.Name);
                     var whole = byName[name].Grad!.ToArray();
-                    Near(tower < 0 ? whole : whole.AsSpan(tower * p.Data.Length, p.Data.Length).ToArray(), p.Grad!.ToArray(), 1e-4, $"gradient of {p.Name}");
+                    Near(tower < 0 ? whole : whole.AsSpan(tower * p.Data.Length, p.Data.Length).ToArray(),
+                        p.Grad!.ToArray(), 1e-4, $"gradient of {p.Name}");
                 }
             optSingle.Step(single.Parameters);
             optSplit.Step(split.Parameters);
@@ -85,7 +94,8 @@ public abstract class TwoTowerTests
         // after 5 SGD steps the split weights, written back into a single model, match
         using var back = ModelZoo.Create("alexnet-small", cpu, classes);
         split.SaveTo(back);
-        foreach (var (p, q) in single.Parameters.Zip(back.Parameters)) Near(p.Data.ToArray(), q.Data.ToArray(), 1e-3, $"weights of {p.Name} after 5 steps");
+        foreach (var (p, q) in single.Parameters.Zip(back.Parameters))
+            Near(p.Data.ToArray(), q.Data.ToArray(), 1e-3, $"weights of {p.Name} after 5 steps");
     }
 
     [AcceleratorFact]
@@ -97,8 +107,13 @@ public abstract class TwoTowerTests
         using var d0 = a0; using var d1 = a1;
         using var split = new TwoTowerAlexNet("alexnet-small", a0, a1, 5);
         // give the split model its own weights, then save them through the single-device layout and load them back
-        using (var seed = ModelZoo.Create("alexnet-small", cpu, 5)) { Initializer.Apply(seed, InitScheme.Xavier, new Rng(9)); split.LoadFrom(seed); }
-        string path = Path.Combine(Path.GetTempPath(), $"gpunet-split-{Environment.ProcessId}-{Pair.Replace(',', '_').Replace(':', '-')}.ckpt");
+        using (var seed = ModelZoo.Create("alexnet-small", cpu, 5))
+        {
+            Initializer.Apply(seed, InitScheme.Xavier,
+            new Rng(9)); split.LoadFrom(seed);
+        }
+        string path = Path.Combine(Path.GetTempPath(),
+            $"gpunet-split-{Environment.ProcessId}-{Pair.Replace(',', '_').Replace(':', '-')}.ckpt");
         try
         {
             // as a split run saves: each tower's half gathered into the single-device layout
@@ -121,14 +136,18 @@ public abstract class TwoTowerTests
 
 public sealed class CpuPairTwoTowerTests : TwoTowerTests { protected override string Pair => "cpu,cpu"; }
 
-/// <summary>The GPU kernels on two ILGPU CPU accelerators, each with its own memory: the 2012 split as a GPU pair runs it.</summary>
+/// <summary>
+/// The GPU kernels on two ILGPU CPU accelerators, each with its own memory: the 2012 split as a GPU pair runs it.
+/// </summary>
 public sealed class IlgpuCpuPairTwoTowerTests : TwoTowerTests
 {
     protected override string Pair => "ilgpu-cpu,ilgpu-cpu";
     protected override bool Direct => true;
 }
 
-/// <summary>One GPU used twice, for people with one card: two accelerators, each with its own stream and memory pool.</summary>
+/// <summary>
+/// One GPU used twice, for people with one card: two accelerators, each with its own stream and memory pool.
+/// </summary>
 [RequiresAccelerator("cuda")]
 public sealed class CudaSameGpuTwoTowerTests : TwoTowerTests
 {
@@ -152,7 +171,8 @@ public sealed class TwoTowerThreadTests
                 barrier.SignalAndWait(ct);
             }
         }));
-        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))) == run, "the other tower was left waiting");
+        Assert.True(await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(20))) == run,
+            "the other tower was left waiting");
         var e = Assert.IsType<InvalidOperationException>(run.Exception!.InnerException);
         Assert.Equal($"tower {failing} failed", e.Message);
     }

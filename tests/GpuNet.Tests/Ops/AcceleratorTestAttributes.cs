@@ -36,8 +36,10 @@ internal static class Requirement
 {
     public static string? SkipReason(ITestMethod method)
     {
-        var attr = method.TestClass.Class.GetCustomAttributes(typeof(RequiresAcceleratorAttribute).AssemblyQualifiedName).FirstOrDefault();
-        return attr is null ? null : RequiresAcceleratorAttribute.SkipReason(attr.GetConstructorArguments().First()!.ToString()!);
+        var attr = method.TestClass.Class.GetCustomAttributes(typeof(RequiresAcceleratorAttribute)
+            .AssemblyQualifiedName).FirstOrDefault();
+        return attr is null ? null
+            : RequiresAcceleratorAttribute.SkipReason(attr.GetConstructorArguments().First()!.ToString()!);
     }
 }
 
@@ -45,9 +47,11 @@ public sealed class AcceleratorFactDiscoverer(IMessageSink sink) : FactDiscovere
 {
     private readonly IMessageSink _sink = sink;
 
-    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions options, ITestMethod method, IAttributeInfo fact) =>
+    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions options, ITestMethod method,
+        IAttributeInfo fact) =>
         Requirement.SkipReason(method) is { } reason
-            ? [new SkippedTestCase(_sink, options.MethodDisplayOrDefault(), options.MethodDisplayOptionsOrDefault(), method, reason)]
+            ? [new SkippedTestCase(_sink, options.MethodDisplayOrDefault(), options.MethodDisplayOptionsOrDefault(),
+                method, reason)]
             : base.Discover(options, method, fact);
 }
 
@@ -55,9 +59,11 @@ public sealed class AcceleratorTheoryDiscoverer(IMessageSink sink) : TheoryDisco
 {
     private readonly IMessageSink _sink = sink;
 
-    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions options, ITestMethod method, IAttributeInfo theory) =>
+    public override IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions options, ITestMethod method,
+        IAttributeInfo theory) =>
         Requirement.SkipReason(method) is { } reason
-            ? [new SkippedTestCase(_sink, options.MethodDisplayOrDefault(), options.MethodDisplayOptionsOrDefault(), method, reason)]
+            ? [new SkippedTestCase(_sink, options.MethodDisplayOrDefault(), options.MethodDisplayOptionsOrDefault(),
+                method, reason)]
             : base.Discover(options, method, theory);
 }
 
@@ -69,11 +75,20 @@ public sealed class SkippedTestCase : XunitTestCase
     [Obsolete("Called by the de-serializer", true)]
     public SkippedTestCase() { }
 
-    public SkippedTestCase(IMessageSink sink, TestMethodDisplay display, TestMethodDisplayOptions displayOptions, ITestMethod method, string reason)
+    public SkippedTestCase(IMessageSink sink, TestMethodDisplay display, TestMethodDisplayOptions displayOptions,
+        ITestMethod method, string reason)
         : base(sink, display, displayOptions, method) => _reason = reason;
 
     protected override string GetSkipReason(IAttributeInfo factAttribute) => _reason;
 
-    public override void Serialize(IXunitSerializationInfo data) { base.Serialize(data); data.AddValue("Reason", _reason); }
-    public override void Deserialize(IXunitSerializationInfo data) { _reason = data.GetValue<string>("Reason"); base.Deserialize(data); }
+    public override void Serialize(IXunitSerializationInfo data)
+    {
+        base.Serialize(data);
+        data.AddValue("Reason", _reason);
+    }
+    public override void Deserialize(IXunitSerializationInfo data)
+    {
+        _reason = data.GetValue<string>("Reason");
+        base.Deserialize(data);
+    }
 }

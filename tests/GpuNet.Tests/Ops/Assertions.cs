@@ -6,7 +6,8 @@ public static class Close
     /// Asserts |actual − expected| ≤ atol + rtol·|expected| element-wise; the message names the worst element.
     /// fp32 ops against a double reference: rtol 1e-4 with atol scaled to the data is the documented tolerance.
     /// </summary>
-    public static void All(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double rtol = 1e-4, double atol = 1e-5, string what = "")
+    public static void All(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double rtol = 1e-4,
+        double atol = 1e-5, string what = "")
     {
         Assert.Equal(expected.Length, actual.Length);
         int worst = -1; double worstExcess = 0;
@@ -20,10 +21,12 @@ public static class Close
             }
         }
         if (worst >= 0)
-            Assert.Fail($"{what}: element {worst} is {actual[worst]}, expected {expected[worst]} (rtol {rtol}, atol {atol})");
+            Assert.Fail(
+                $"{what}: element {worst} is {actual[worst]}, expected {expected[worst]} (rtol {rtol}, atol {atol})");
     }
 
-    public static void All(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double rtol, double atol, string what)
+    public static void All(ReadOnlySpan<double> expected, ReadOnlySpan<double> actual, double rtol, double atol,
+        string what)
     {
         var f = new float[actual.Length];
         for (int i = 0; i < f.Length; i++) f[i] = (float)actual[i];
@@ -41,7 +44,9 @@ public static class Rand
         return a;
     }
 
-    /// <summary>Distinct values (a shuffled ramp plus jitter), so max pooling has no ties near which FD breaks.</summary>
+    /// <summary>
+    /// Distinct values (a shuffled ramp plus jitter), so max pooling has no ties near which FD breaks.
+    /// </summary>
     public static float[] Distinct(int n, int seed)
     {
         var r = new Random(seed);

@@ -11,14 +11,18 @@ public sealed class CpuOpTests : OpTests
     public override void Dispose() { base.Dispose(); Assert.Equal(0, _acc.AllocatedBytes); _acc.Dispose(); }
 }
 
-/// <summary>The op suite on a one-thread CPU accelerator (the share one tower of a cpu+cpu split gets on two cores).</summary>
+/// <summary>
+/// The op suite on a one-thread CPU accelerator (the share one tower of a cpu+cpu split gets on two cores).
+/// </summary>
 public sealed class CpuSingleThreadOpTests : OpTests
 {
     private readonly CpuAccelerator _acc = new(threads: 1, name: "cpu:1");
     protected override Accelerator Acc => _acc;
 }
 
-/// <summary>The op suite on a CPU accelerator with more threads than cores, so every parallel chunk edge is crossed.</summary>
+/// <summary>
+/// The op suite on a CPU accelerator with more threads than cores, so every parallel chunk edge is crossed.
+/// </summary>
 public sealed class CpuOversubscribedOpTests : OpTests
 {
     private readonly CpuAccelerator _acc = new(threads: 5, name: "cpu:5");

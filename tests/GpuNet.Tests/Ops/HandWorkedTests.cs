@@ -21,7 +21,8 @@ public sealed class HandWorkedTests : IDisposable
         Assert.Equal([-4f, -4f, -4f, -4f], y.ToArray());
 
         // dy = [1 2; 3 4]. dw[r,s] = Σ dy[i,j] x[i+r, j+s]:
-        //   dw00 = 1·1+2·2+3·4+4·5 = 37, dw01 = 1·2+2·3+3·5+4·6 = 47, dw10 = 1·4+2·5+3·7+4·8 = 67, dw11 = 1·5+2·6+3·8+4·9 = 77
+        // dw00 = 1·1+2·2+3·4+4·5 = 37, dw01 = 1·2+2·3+3·5+4·6 = 47, dw10 = 1·4+2·5+3·7+4·8 = 67, dw11 = 1·5+2·6+3·8+4·9
+        // = 77
         // dx = full correlation of dy with w: dx[a,b] = Σ dy[i,j] w[a−i, b−j]:
         //   [1 2 0; 3 4−1 −2; 0 −3 −4] = [1 2 0; 3 3 −2; 0 −3 −4]; dbias = 10
         using var dy = _acc.FromHost([1, 2, 3, 4], 1, 1, 2, 2);
@@ -79,7 +80,8 @@ public sealed class HandWorkedTests : IDisposable
     [Fact]
     public void Adam_three_steps_by_hand()
     {
-        // w = 1, constant g = 0.5, lr 0.1, β1 0.9, β2 0.999, ε 0: m̂ = g and v̂ = g² at every step (bias correction is exact
+        // w = 1, constant g = 0.5, lr 0.1, β1 0.9, β2 0.999, ε 0: m̂ = g and v̂ = g² at every step (bias correction is
+        // exact
         // for a constant gradient), so each step moves w by exactly lr · g/|g| = 0.1: 1 → 0.9 → 0.8 → 0.7.
         using var w = _acc.FromHost([1f], 1); using var g = _acc.FromHost([0.5f], 1);
         using var m = _acc.Zeros(1); using var v = _acc.Zeros(1);

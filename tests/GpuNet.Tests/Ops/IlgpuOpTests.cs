@@ -91,7 +91,8 @@ public abstract class IlgpuBackendTests : OpTests
             "1x1 k1" => new GemmTiling(1, 1, 1),
             "2x1 k3" => new GemmTiling(2, 1, 3),
             _ => saved,
-        }) with { DirectBelow = 0 };
+        }) with
+        { DirectBelow = 0 };
         try
         {
             foreach (var (m, n, k) in new[] { (1, 1, 1), (1, 37, 5), (37, 45, 19), (70, 3, 33), (65, 129, 17) })

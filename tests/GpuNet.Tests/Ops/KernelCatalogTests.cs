@@ -75,7 +75,8 @@ public abstract class DoctorTests(ITestOutputHelper output)
         output.WriteLine($"doctor on {Il.Name}: {report.Checks.Count} checks in {sw.Elapsed.TotalSeconds:F1} s");
         var failed = report.Checks.Where(c => !c.Passed).Select(c => $"{c.Op}: error {c.MaxError:G3} {c.Error}");
         Assert.True(report.Passed, "failing ops:\n" + string.Join("\n", failed));
-        Assert.True(report.KernelsNotRun.Count == 0, "kernels no check ran: " + string.Join(", ", report.KernelsNotRun));
+        Assert.True(report.KernelsNotRun.Count == 0,
+            "kernels no check ran: " + string.Join(", ", report.KernelsNotRun));
         Assert.Equal(KernelCatalog.Names.Except(report.KernelsNotRun), report.KernelsRun);
         Assert.Contains(report.Checks, c => c.Op == "Gemm TT (70x133x45, tiled)");
         Assert.Contains(report.Checks, c => c.Op == "Gemm TT (70x133x45, direct)");

@@ -4,7 +4,11 @@ public abstract partial class OpTests
 {
     /// <summary>Three steps of each update rule against the textbook formulas in double precision.</summary>
     [AcceleratorTheory]
-    [InlineData("sgd")] [InlineData("momentum")] [InlineData("adagrad")] [InlineData("rmsprop")] [InlineData("adam")]
+    [InlineData("sgd")]
+    [InlineData("momentum")]
+    [InlineData("adagrad")]
+    [InlineData("rmsprop")]
+    [InlineData("adam")]
     public void Optimizer_updates_match_the_formulas(string rule)
     {
         const int n = 37; const float lr = 0.1f, wd = 0.01f, l1 = 0.001f;
@@ -29,10 +33,13 @@ public abstract partial class OpTests
                     case "sgd": ew[i] -= lr * gi; break;
                     case "momentum": m[i] = 0.9 * m[i] - lr * gi; ew[i] += m[i]; break;
                     case "adagrad": m[i] += gi * gi; ew[i] -= lr * gi / (Math.Sqrt(m[i]) + 1e-8); break;
-                    case "rmsprop": m[i] = 0.9 * m[i] + 0.1 * gi * gi; ew[i] -= lr * gi / (Math.Sqrt(m[i]) + 1e-8); break;
+                    case "rmsprop":
+                        m[i] = 0.9 * m[i] + 0.1 * gi * gi; ew[i] -= lr * gi / (Math.Sqrt(m[i]) + 1e-8);
+                        break;
                     case "adam":
                         m[i] = 0.9 * m[i] + 0.1 * gi; v[i] = 0.999 * v[i] + 0.001 * gi * gi;
-                        ew[i] -= lr * (m[i] / (1 - Math.Pow(0.9, step))) / (Math.Sqrt(v[i] / (1 - Math.Pow(0.999, step))) + 1e-8);
+                        ew[i] -= lr * (m[i] / (1 - Math.Pow(0.9, step))) / (
+                            Math.Sqrt(v[i] / (1 - Math.Pow(0.999, step))) + 1e-8);
                         break;
                 }
             }

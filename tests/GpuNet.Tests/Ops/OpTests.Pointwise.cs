@@ -28,7 +28,8 @@ public abstract partial class OpTests
             }
         }
         Check("relu", Ref.Relu, () => Acc.ReluForward(tx, y), () => Acc.ReluBackward(y, tr, dx));
-        Check("leaky relu", v => v > 0 ? v : 0.1 * v, () => Acc.LeakyReluForward(tx, y, 0.1f), () => Acc.LeakyReluBackward(tx, tr, dx, 0.1f));
+        Check("leaky relu", v => v > 0 ? v : 0.1 * v, () => Acc.LeakyReluForward(tx, y, 0.1f),
+            () => Acc.LeakyReluBackward(tx, tr, dx, 0.1f));
         Check("sigmoid", Ref.Sigmoid, () => Acc.SigmoidForward(tx, y), () => Acc.SigmoidBackward(y, tr, dx));
         Check("tanh", Math.Tanh, () => Acc.TanhForward(tx, y), () => Acc.TanhBackward(y, tr, dx));
     }
@@ -43,7 +44,11 @@ public abstract partial class OpTests
         Assert.Equal([0f, 20f, 0f, 40f], d.ToArray());
     }
 
-    private static int[] Labels(int n, int c, int seed) { var r = new Random(seed); return Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray(); }
+    private static int[] Labels(int n, int c, int seed)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, n).Select(_ => r.Next(c)).ToArray();
+    }
     private static float[] F(int[] labels) => labels.Select(v => (float)v).ToArray();
 
     [AcceleratorTheory, InlineData(false), InlineData(true)]
@@ -59,7 +64,8 @@ public abstract partial class OpTests
         Close.All(expLoss, loss.ToArray(), 1e-5, 1e-6, "CE loss");
         Close.All(expProbs, probs.ToArray(), 1e-5, 1e-7, "softmax");
         Acc.SoftmaxCrossEntropyBackward(probs, T(F(labels), N), tw, dz, 0.25f);
-        GradCheck(z, r, dz.ToArray(), zd => Ref.SoftmaxCrossEntropy(zd, labels, C, w is null ? null : Rand.D(w)).Loss, "CE");
+        GradCheck(z, r, dz.ToArray(), zd => Ref.SoftmaxCrossEntropy(zd, labels, C, w is null ? null : Rand.D(w)).Loss,
+            "CE");
     }
 
     [AcceleratorFact]
@@ -78,7 +84,10 @@ public abstract partial class OpTests
         float[] s = Rand.Floats(N * C, 54, -2, 2), r = Rand.Floats(N, 55);
         // keep every margin 1 + s_j − s_y away from the kink at 0
         for (int i = 0; i < N; i++) for (int j = 0; j < C; j++)
-            { float m = 1 + s[i * C + j] - s[i * C + labels[i]]; if (j != labels[i] && MathF.Abs(m) < 0.05f) s[i * C + j] += 0.2f; }
+        {
+            float m = 1 + s[i * C + j] - s[i * C + labels[i]];
+            if (j != labels[i] && MathF.Abs(m) < 0.05f) s[i * C + j] += 0.2f;
+        }
         var loss = Z(N); var ds = Z(N, C);
         Acc.HingeForward(T(s, N, C), T(F(labels), N), loss);
         Close.All(Ref.Hinge(Rand.D(s), labels, C), loss.ToArray(), 1e-5, 1e-6, "hinge");
@@ -108,7 +117,8 @@ public abstract partial class OpTests
     [AcceleratorTheory, InlineData(1, 7), InlineData(2, 8), InlineData(4, 12)]
     public void Lrn_forward_and_backward(int groups, int c)
     {
-        var p = new LrnParameters(5, 0.5f, 0.75f, 2f, groups);   // a large alpha so the normalisation term is really tested
+        // a large alpha so the normalisation term is really tested
+        var p = new LrnParameters(5, 0.5f, 0.75f, 2f, groups);
         int n = 2, h = 3, w = 2;
         float[] x = Rand.Floats(n * c * h * w, 60, -2, 2), r = Rand.Floats(x.Length, 61);
         var tx = T(x, n, c, h, w); var y = Z(n, c, h, w); var scale = Z(n, c, h, w); var dx = Z(n, c, h, w);
@@ -125,18 +135,22 @@ public abstract partial class OpTests
     public void BatchNorm_training_forward_and_backward(int[] shape)
     {
         int n = shape[0], c = shape[1], inner = shape.Skip(2).Aggregate(1, (a, b) => a * b);
-        float[] x = Rand.Floats(n * c * inner, 62, -2, 3), g = Rand.Floats(c, 63, 0.5f, 1.5f), b = Rand.Floats(c, 64), r = Rand.Floats(x.Length, 65);
+        float[] x = Rand.Floats(n * c * inner, 62, -2, 3), g = Rand.Floats(c, 63, 0.5f, 1.5f), b = Rand.Floats(c, 64),
+            r = Rand.Floats(x.Length, 65);
         var tx = T(x, shape); var tg = T(g, c); var tb = T(b, c); var y = Z(shape);
         var rm = Z(c); var rv = T(Enumerable.Repeat(1f, c).ToArray(), c); var sm = Z(c); var si = Z(c);
         Acc.BatchNormForwardTraining(tx, tg, tb, y, rm, rv, sm, si, 0.1f, 1e-5f);
         Close.All(Ref.BatchNorm(Rand.D(x), Rand.D(g), Rand.D(b), n, c, inner, 1e-5), y.ToArray(), 1e-4, 1e-5, "BN");
         // running mean moved 10% of the way to the batch mean
-        var mean = Enumerable.Range(0, c).Select(ch => Enumerable.Range(0, n).SelectMany(i => Enumerable.Range(0, inner).Select(k => (double)x[(i * c + ch) * inner + k])).Average()).ToArray();
+        var mean = Enumerable.Range(0, c).Select(ch => Enumerable.Range(0, n)
+            .SelectMany(i => Enumerable.Range(0, inner).Select(k => (double)x[(i * c + ch) * inner + k])).Average())
+                .ToArray();
         Close.All(mean.Select(m => 0.1 * m).ToArray(), rm.ToArray(), 1e-4, 1e-6, "running mean");
 
         var dx = Z(shape); var dg = Z(c); var db = Z(c);
         Acc.BatchNormBackward(tx, T(r, shape), tg, sm, si, dx, dg, db);
-        GradCheck(x, r, dx.ToArray(), xd => Ref.BatchNorm(xd, Rand.D(g), Rand.D(b), n, c, inner, 1e-5), "BN dx", 5e-3, 5e-4);
+        GradCheck(x, r, dx.ToArray(), xd => Ref.BatchNorm(xd, Rand.D(g), Rand.D(b), n, c, inner, 1e-5), "BN dx", 5e-3,
+            5e-4);
         GradCheck(g, r, dg.ToArray(), gd => Ref.BatchNorm(Rand.D(x), gd, Rand.D(b), n, c, inner, 1e-5), "BN dgamma");
         GradCheck(b, r, db.ToArray(), bd => Ref.BatchNorm(Rand.D(x), Rand.D(g), bd, n, c, inner, 1e-5), "BN dbeta");
     }
@@ -146,7 +160,8 @@ public abstract partial class OpTests
     {
         float[] x = [1f, 2f, 3f, 4f];
         var y = Z(2, 2);
-        Acc.BatchNormForwardInference(T(x, 2, 2), T([2f, 1f], 2), T([0.5f, -1f], 2), T([1f, 2f], 2), T([4f, 1f], 2), y, 0f);
+        Acc.BatchNormForwardInference(T(x, 2, 2), T([2f, 1f], 2), T([0.5f, -1f], 2), T([1f, 2f], 2), T([4f, 1f], 2), y,
+            0f);
         // channel 0: 2·(x−1)/2 + 0.5, channel 1: (x−2)/1 − 1
         Close.All([0.5, -1.0, 2.5, 1.0], y.ToArray(), 1e-6, 1e-6, "BN inference");
     }
@@ -191,7 +206,8 @@ public abstract partial class OpTests
     public void CopyRows_concatenates_and_splits_along_the_feature_axis()
     {
         // a (2, 3) and a (2, 2) tensor into the columns [0, 3) and [3, 5) of a (2, 5) one, and back out
-        var a = T([1, 2, 3, 4, 5, 6], 2, 3); var b = T([7, 8, 9, 10], 2, 2); var cat = T(Enumerable.Repeat(-1f, 10).ToArray(), 2, 5);
+        var a = T([1, 2, 3, 4, 5, 6], 2, 3); var b = T([7, 8, 9, 10], 2, 2);
+        var cat = T(Enumerable.Repeat(-1f, 10).ToArray(), 2, 5);
         Acc.CopyRows(a, 0, 3, cat, 0, 5, 2, 3);
         Acc.CopyRows(b, 0, 2, cat, 3, 5, 2, 2);
         Assert.Equal([1f, 2, 3, 7, 8, 4, 5, 6, 9, 10], cat.ToArray());

@@ -4,10 +4,12 @@ using GpuNet.Tests.Reference;
 namespace GpuNet.Tests.Ops;
 
 /// <summary>
-/// One test body per op, run on every accelerator through thin subclasses (CpuOpTests, IlgpuCpuOpTests, IlgpuCudaOpTests, IlgpuOpenClOpTests).
+/// One test body per op, run on every accelerator through thin subclasses (CpuOpTests, IlgpuCpuOpTests,
+/// IlgpuCudaOpTests, IlgpuOpenClOpTests).
 /// Forward results are compared with the double-precision reference in <see cref="Ref"/>; backward results with
 /// central finite differences of that reference (the gradient check), so a wrong backward cannot agree by accident.
-/// Tolerance: fp32 against double, 1e-4 relative for forward, 2e-3 relative for gradients (FD noise), plus a small absolute term.
+/// Tolerance: fp32 against double, 1e-4 relative for forward, 2e-3 relative for gradients (FD noise), plus a small
+/// absolute term.
 /// </summary>
 public abstract partial class OpTests : IDisposable
 {
@@ -20,7 +22,8 @@ public abstract partial class OpTests : IDisposable
     public virtual void Dispose() { foreach (var t in _owned) t.Dispose(); GC.SuppressFinalize(this); }
 
     /// <summary>Checks backward(dy = r) against the finite-difference gradient of Σ r · f(x).</summary>
-    protected static void GradCheck(float[] x, float[] r, float[] analytic, Func<double[], double[]> f, string what, double rtol = 2e-3, double atol = 2e-4)
+    protected static void GradCheck(float[] x, float[] r, float[] analytic, Func<double[], double[]> f, string what,
+        double rtol = 2e-3, double atol = 2e-4)
     {
         var numeric = Ref.NumericGradient(Rand.D(x), Rand.D(r), f);
         Close.All(numeric, analytic, rtol, atol, what + " gradient");
@@ -31,7 +34,8 @@ public abstract partial class OpTests : IDisposable
     public static TheoryData<bool, bool, int, int, int> GemmShapes()
     {
         var d = new TheoryData<bool, bool, int, int, int>();
-        foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 13, 5), (6, 16, 8), (37, 45, 300), (130, 17, 9), (3, 200, 1), (65, 129, 257) })
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 13, 5), (6, 16, 8), (37, 45, 300), (130, 17, 9), (3, 200, 1),
+            (65, 129, 257) })
             foreach (bool ta in new[] { false, true })
                 foreach (bool tb in new[] { false, true })
                     d.Add(ta, tb, m, n, k);
@@ -43,9 +47,11 @@ public abstract partial class OpTests : IDisposable
     {
         float[] a = Rand.Floats(m * k, 1), b = Rand.Floats(k * n, 2), c = Rand.Floats(m * n, 3);
         var tc = T(c, m, n);
-        Acc.Gemm(ta, tb, m, n, k, 0.5f, T(a, ta ? k : m, ta ? m : k), 0, ta ? m : k, T(b, tb ? n : k, tb ? k : n), 0, tb ? k : n, 0.25f, tc, 0, n);
+        Acc.Gemm(ta, tb, m, n, k, 0.5f, T(a, ta ? k : m, ta ? m : k), 0, ta ? m : k, T(b, tb ? n : k, tb ? k : n), 0,
+            tb ? k : n, 0.25f, tc, 0, n);
         var expected = Ref.Gemm(ta, tb, m, n, k, 0.5, Rand.D(a), Rand.D(b), 0.25, Rand.D(c));
-        Close.All(expected, tc.ToArray(), 1e-4, 1e-4 * Math.Sqrt(k), $"GEMM {(ta ? "T" : "N")}{(tb ? "T" : "N")} {m}x{n}x{k}");
+        Close.All(expected, tc.ToArray(), 1e-4, 1e-4 * Math.Sqrt(k),
+            $"GEMM {(ta ? "T" : "N")}{(tb ? "T" : "N")} {m}x{n}x{k}");
     }
 
     [AcceleratorFact]
@@ -71,7 +77,8 @@ public abstract partial class OpTests : IDisposable
     [AcceleratorFact]
     public void Gemm_rejects_a_block_that_runs_past_the_tensor()
     {
-        var ex = Assert.Throws<ArgumentException>(() => Acc.Gemm(false, false, 4, 4, 4, 1f, Z(15), 0, 4, Z(16), 0, 4, 0f, Z(16), 0, 4));
+        var ex = Assert.Throws<ArgumentException>(() =>
+            Acc.Gemm(false, false, 4, 4, 4, 1f, Z(15), 0, 4, Z(16), 0, 4, 0f, Z(16), 0, 4));
         Assert.Contains("runs past", ex.Message);
     }
 
@@ -90,16 +97,19 @@ public abstract partial class OpTests : IDisposable
     [AcceleratorTheory, MemberData(nameof(ConvShapes))]
     public void Conv2d_forward_matches_reference(Conv2dGeometry g)
     {
-        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 10), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 11), b = Rand.Floats(g.K, 12);
+        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 10), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 11),
+            b = Rand.Floats(g.K, 12);
         var y = Z(g.OutputShape);
         Acc.Conv2dForward(T(x, g.InputShape), T(w, g.FilterShape), T(b, g.K), y, g);
-        Close.All(Ref.Conv2d(Rand.D(x), Rand.D(w), Rand.D(b), g), y.ToArray(), 1e-4, 1e-5 * g.Cg * g.R * g.S, $"conv {g}");
+        Close.All(Ref.Conv2d(Rand.D(x), Rand.D(w), Rand.D(b), g), y.ToArray(), 1e-4, 1e-5 * g.Cg * g.R * g.S,
+            $"conv {g}");
     }
 
     [AcceleratorTheory, MemberData(nameof(ConvShapes))]
     public void Conv2d_backward_matches_finite_differences(Conv2dGeometry g)
     {
-        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 20), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 21), b = Rand.Floats(g.K, 22);
+        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 20), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 21),
+            b = Rand.Floats(g.K, 22);
         float[] r = Rand.Floats(g.N * g.K * g.OutH * g.OutW, 23);
         var dx = Z(g.InputShape); var dw = Z(g.FilterShape); var db = Z(g.K);
         Acc.Conv2dBackwardData(T(r, g.OutputShape), T(w, g.FilterShape), dx, g);

@@ -6,14 +6,16 @@ namespace GpuNet.Tests.Reference;
 /// </summary>
 public static class Ref
 {
-    public static double[] Gemm(bool ta, bool tb, int m, int n, int k, double alpha, double[] a, double[] b, double beta, double[] c)
+    public static double[] Gemm(bool ta, bool tb, int m, int n, int k, double alpha, double[] a, double[] b,
+        double beta, double[] c)
     {
         var r = new double[m * n];
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 double s = 0;
-                for (int p = 0; p < k; p++) s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+                for (int p = 0; p < k; p++)
+                    s += (ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
                 r[i * n + j] = alpha * s + (beta == 0 ? 0 : beta * c[i * n + j]);
             }
         return r;
@@ -37,7 +39,8 @@ public static class Ref
                                 {
                                     int ih = i * g.StrideH - g.PadH + r, iw = j * g.StrideW - g.PadW + q;
                                     if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
-                                    s += x[((n * g.C + grp * g.Cg + c) * g.H + ih) * g.W + iw] * w[((k * g.Cg + c) * g.R + r) * g.S + q];
+                                    s += x[((n * g.C + grp * g.Cg + c) * g.H + ih) * g.W
+                                        + iw] * w[((k * g.Cg + c) * g.R + r) * g.S + q];
                                 }
                         y[((n * g.K + k) * oh + i) * ow + j] = s;
                     }
@@ -73,7 +76,8 @@ public static class Ref
     public static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
     /// <summary>Per-sample −w[y] log softmax(z)[y], and the softmax.</summary>
-    public static (double[] Loss, double[] Probs) SoftmaxCrossEntropy(double[] z, int[] labels, int c, double[]? weights = null)
+    public static (double[] Loss, double[] Probs)
+        SoftmaxCrossEntropy(double[] z, int[] labels, int c, double[]? weights = null)
     {
         int n = labels.Length;
         var loss = new double[n]; var probs = new double[n * c];
@@ -100,7 +104,11 @@ public static class Ref
     {
         int d = a.Length / n;
         var loss = new double[n];
-        for (int i = 0; i < n; i++) { for (int j = 0; j < d; j++) loss[i] += f(a[i * d + j], t[i * d + j]); loss[i] /= d; }
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < d; j++) loss[i] += f(a[i * d + j], t[i * d + j]);
+            loss[i] /= d;
+        }
         return loss;
     }
 
@@ -131,10 +139,12 @@ public static class Ref
             double mean = 0, var_ = 0;
             for (int i = 0; i < n; i++) for (int k = 0; k < inner; k++) mean += x[(i * c + ch) * inner + k];
             mean /= n * inner;
-            for (int i = 0; i < n; i++) for (int k = 0; k < inner; k++) { double d = x[(i * c + ch) * inner + k] - mean; var_ += d * d; }
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < inner; k++) { double d = x[(i * c + ch) * inner + k] - mean; var_ += d * d; }
             var_ /= n * inner;
             for (int i = 0; i < n; i++) for (int k = 0; k < inner; k++)
-                y[(i * c + ch) * inner + k] = gamma[ch] * (x[(i * c + ch) * inner + k] - mean) / Math.Sqrt(var_ + eps) + beta[ch];
+                y[(i * c + ch) * inner + k] = gamma[ch] * (x[(i * c + ch) * inner + k] - mean) / Math.Sqrt(var_ + eps)
+                    + beta[ch];
         }
         return y;
     }
@@ -155,5 +165,9 @@ public static class Ref
         return g;
     }
 
-    public static double Dot(double[] a, double[] b) { double s = 0; for (int i = 0; i < a.Length; i++) s += a[i] * b[i]; return s; }
+    public static double Dot(double[] a, double[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += a[i] * b[i]; return s;
+    }
 }

@@ -59,7 +59,8 @@ public sealed class CheckpointTests : IDisposable
         }
         for (int i = 0; i < 3; i++) { RandomGradients(a); optA.Step(a.Parameters); }
         string path = Path.Combine(_dir, $"{name}.ckpt");
-        Checkpoint.Save(path, new Dictionary<string, string> { ["model"] = "lenet5" }, Checkpoint.NetworkTensors(a, optA));
+        Checkpoint.Save(path, new Dictionary<string, string> { ["model"] = "lenet5" },
+            Checkpoint.NetworkTensors(a, optA));
         Checkpoint.LoadNetwork(b, Checkpoint.Read(path), optB);
         optB.StepCount = optA.StepCount;
         var stateA = optA.StateTensors(a.Parameters).ToList();
@@ -114,14 +115,19 @@ public sealed class CheckpointTests : IDisposable
         File.WriteAllText(junk, "this is not a checkpoint at all");
         Assert.Contains("header length", Assert.Throws<CheckpointException>(() => Checkpoint.Read(junk)).Message);
         // a valid safetensors file that is not ours
-        var header = System.Text.Encoding.UTF8.GetBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}");
+        var header =
+            System.Text.Encoding.UTF8.GetBytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}");
         var bytes = new byte[8 + header.Length + 4];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
         header.CopyTo(bytes, 8);
         File.WriteAllBytes(junk, bytes);
-        Assert.Contains("not a GpuNet checkpoint", Assert.Throws<CheckpointException>(() => Checkpoint.Read(junk)).Message);
+        Assert.Contains("not a GpuNet checkpoint",
+            Assert.Throws<CheckpointException>(() => Checkpoint.Read(junk)).Message);
         // overlapping offsets
-        header = System.Text.Encoding.UTF8.GetBytes("{\"__metadata__\":{\"format\":\"gpunet-1\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}");
+        header = System.Text.Encoding.UTF8.GetBytes(
+            "{\"__metadata__\":{\"format\":\"gpunet-1\"}," +
+            "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}," +
+            "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}");
         bytes = new byte[8 + header.Length + 8];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)header.Length);
         header.CopyTo(bytes, 8);
@@ -310,28 +316,28 @@ public sealed class CheckpointTests : IDisposable
                     bytes = bytes.Take(rng.Next(bytes.Count)).ToList();
                     break;
                 case 3:   // another header length
-                {
-                    ulong[] lengths = [0, 1, 2, 7, 8, (ulong)headerEnd - 9, (ulong)headerEnd - 7, (ulong)headerEnd,
+                    {
+                        ulong[] lengths = [0, 1, 2, 7, 8, (ulong)headerEnd - 9, (ulong)headerEnd - 7, (ulong)headerEnd,
                         (ulong)bytes.Count - 8, (ulong)bytes.Count, uint.MaxValue, long.MaxValue, ulong.MaxValue,
                         (ulong)rng.NextInt64(), (ulong)rng.Next(headerEnd + 64)];
-                    var len = new byte[8];
-                    BinaryPrimitives.WriteUInt64LittleEndian(len, lengths[rng.Next(lengths.Length)]);
-                    for (int k = 0; k < 8; k++) bytes[k] = len[k];
-                    break;
-                }
-                case 4:   // bytes inserted into or removed from the header, the length adjusted or not
-                {
-                    int at = rng.Next(8, headerEnd), n = rng.Next(1, 9);
-                    if (rng.Next(2) == 0) bytes.InsertRange(at, Enumerable.Range(0, n).Select(_ => JsonByte(rng)));
-                    else { n = Math.Min(n, headerEnd - at); bytes.RemoveRange(at, n); n = -n; }
-                    if (rng.Next(2) == 0)
-                    {
                         var len = new byte[8];
-                        BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)(headerEnd - 8 + n));
+                        BinaryPrimitives.WriteUInt64LittleEndian(len, lengths[rng.Next(lengths.Length)]);
                         for (int k = 0; k < 8; k++) bytes[k] = len[k];
+                        break;
                     }
-                    break;
-                }
+                case 4:   // bytes inserted into or removed from the header, the length adjusted or not
+                    {
+                        int at = rng.Next(8, headerEnd), n = rng.Next(1, 9);
+                        if (rng.Next(2) == 0) bytes.InsertRange(at, Enumerable.Range(0, n).Select(_ => JsonByte(rng)));
+                        else { n = Math.Min(n, headerEnd - at); bytes.RemoveRange(at, n); n = -n; }
+                        if (rng.Next(2) == 0)
+                        {
+                            var len = new byte[8];
+                            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)(headerEnd - 8 + n));
+                            for (int k = 0; k < 8; k++) bytes[k] = len[k];
+                        }
+                        break;
+                    }
                 case 5:   // damage confined to the tensor data
                     for (int k = rng.Next(1, 4); k > 0; k--)
                         bytes[rng.Next(headerEnd, bytes.Count)] ^= (byte)(1 << rng.Next(8));

@@ -87,6 +87,7 @@ public sealed class RunStateTests : IDisposable
         meta["best_epoch"] = s.BestEpoch.ToString(inv);
         meta["schedule_best"] = s.ScheduleBest.ToString("R", inv);
         meta["schedule_stale"] = s.ScheduleStale.ToString(inv);
-        Checkpoint.Save(path, meta, file.Tensors.Select(t => (t.Key, t.Value.Shape, (Func<float[]>)(() => t.Value.Data))));
+        Checkpoint.Save(path, meta,
+            file.Tensors.Select(t => (t.Key, t.Value.Shape, (Func<float[]>)(() => t.Value.Data))));
     }
 }

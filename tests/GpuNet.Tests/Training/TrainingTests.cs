@@ -2,7 +2,9 @@ using GpuNet.Training;
 
 namespace GpuNet.Tests.Training;
 
-/// <summary>Short real training runs on MNIST subsets: they fail on a broken backward, optimizer or data path.</summary>
+/// <summary>
+/// Short real training runs on MNIST subsets: they fail on a broken backward, optimizer or data path.
+/// </summary>
 public sealed class TrainingTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("gpunet-train").FullName;
@@ -10,7 +12,8 @@ public sealed class TrainingTests : IDisposable
 
     private TrainOptions Options(string name, int epochs) => new()
     {
-        Model = "lenet5", Data = Mnist.Folder, Epochs = epochs, Batch = 32, Limit = 3000, Seed = 7, Out = Path.Combine(_dir, name),
+        Model = "lenet5", Data = Mnist.Folder, Epochs = epochs, Batch = 32, Limit = 3000, Seed = 7,
+        Out = Path.Combine(_dir, name),
     };
 
     [Fact]
@@ -19,7 +22,8 @@ public sealed class TrainingTests : IDisposable
         // 3,000 training images, 2 epochs: a working engine reaches about 95% on the 10,000 test images; chance is 10%.
         var full = Trainer.Run(Options("full", 2), NullObserver.Instance);
         Assert.NotNull(full.Test);
-        Assert.True(full.Test!.Accuracy >= 0.93, $"test accuracy {full.Test.Accuracy:P2} after 2 epochs on 3,000 images, expected at least 93%");
+        Assert.True(full.Test!.Accuracy >= 0.93,
+            $"test accuracy {full.Test.Accuracy:P2} after 2 epochs on 3,000 images, expected at least 93%");
         Assert.Equal(2, full.History.Count);
         Assert.True(File.Exists(Path.Combine(full.RunDirectory, "best.ckpt")));
         Charts.ChartAssert.Files(full.RunDirectory, "curves", "lenet5 on mnist", "loss", "accuracy", "epoch", "1", "2")
@@ -28,7 +32,8 @@ public sealed class TrainingTests : IDisposable
 
         // one epoch, then resume to two: the same weights as the uninterrupted run, bit for bit
         Trainer.Run(Options("split", 1), NullObserver.Instance);
-        var resumed = Trainer.Run(Trainer.ResumeOptions(Path.Combine(_dir, "split")) with { Epochs = 2 }, NullObserver.Instance, resume: true);
+        var resumed = Trainer.Run(Trainer.ResumeOptions(Path.Combine(_dir, "split")) with { Epochs = 2 },
+            NullObserver.Instance, resume: true);
         Assert.Equal(2, resumed.History.Count);
         var a = Checkpoint.Read(Path.Combine(full.RunDirectory, "last.ckpt"));
         var b = Checkpoint.Read(Path.Combine(resumed.RunDirectory, "last.ckpt"));
@@ -53,9 +58,11 @@ public sealed class TrainingTests : IDisposable
     {
         var e = Assert.Throws<DivergenceException>(() => Trainer.Run(Options("diverge", 1) with
         {
-            LearningRate = 1e30f, Limit = 320,
+            LearningRate = 1e30f,
+            Limit = 320,
         }, NullObserver.Instance));
-        Assert.Matches(@"^training diverged at epoch 1, between batches \d+ and \d+: the loss is (NaN|-?∞|-?Infinity)", e.Message);
+        Assert.Matches(@"^training diverged at epoch 1, between batches \d+ and \d+: the loss is (NaN|-?∞|-?Infinity)",
+            e.Message);
         Assert.Contains("the first parameter holding a non-finite value is conv1.weight", e.Message);
         Assert.Contains("lower --lr", e.Message);
     }

@@ -11,7 +11,8 @@ public sealed unsafe partial class CpuAccelerator
     private void Map(Tensor a, Tensor b, Action<ReadOnlySpan<float>, Span<float>> f)
     {
         float* pa = P(a), pb = P(b);
-        For(a.Length, ElementGrain, (s, e) => f(new ReadOnlySpan<float>(pa + s, e - s), new Span<float>(pb + s, e - s)));
+        For(a.Length, ElementGrain,
+            (s, e) => f(new ReadOnlySpan<float>(pa + s, e - s), new Span<float>(pb + s, e - s)));
     }
 
     private delegate void Map3Body(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c);
@@ -19,12 +20,15 @@ public sealed unsafe partial class CpuAccelerator
     private void Map(Tensor a, Tensor b, Tensor c, Map3Body f)
     {
         float* pa = P(a), pb = P(b), pc = P(c);
-        For(a.Length, ElementGrain, (s, e) => f(new ReadOnlySpan<float>(pa + s, e - s), new ReadOnlySpan<float>(pb + s, e - s), new Span<float>(pc + s, e - s)));
+        For(a.Length, ElementGrain, (s, e) => f(new ReadOnlySpan<float>(pa + s, e - s),
+            new ReadOnlySpan<float>(pb + s, e - s), new Span<float>(pc + s, e - s)));
     }
 
-    protected override void ReluForwardInternal(Tensor x, Tensor y) => Map(x, y, (xs, ys) => TensorPrimitives.Max(xs, 0f, ys));
+    protected override void ReluForwardInternal(Tensor x, Tensor y) =>
+        Map(x, y, (xs, ys) => TensorPrimitives.Max(xs, 0f, ys));
 
-    protected override void ReluBackwardInternal(Tensor y, Tensor dy, Tensor dx) => Map(y, dy, dx, static (ys, dys, dxs) =>
+    protected override void ReluBackwardInternal(Tensor y, Tensor dy, Tensor dx) =>
+        Map(y, dy, dx, static (ys, dys, dxs) =>
     {
         int i = 0;
         if (Vector256.IsHardwareAccelerated)
@@ -41,21 +45,26 @@ public sealed unsafe partial class CpuAccelerator
         for (int i = 0; i < xs.Length; i++) ys[i] = xs[i] > 0f ? xs[i] : slope * xs[i];
     });
 
-    protected override void LeakyReluBackwardInternal(Tensor x, Tensor dy, Tensor dx, float slope) => Map(x, dy, dx, (xs, dys, dxs) =>
+    protected override void LeakyReluBackwardInternal(Tensor x, Tensor dy, Tensor dx, float slope) =>
+        Map(x, dy, dx, (xs, dys, dxs) =>
     {
         for (int i = 0; i < xs.Length; i++) dxs[i] = xs[i] > 0f ? dys[i] : slope * dys[i];
     });
 
-    protected override void SigmoidForwardInternal(Tensor x, Tensor y) => Map(x, y, (xs, ys) => TensorPrimitives.Sigmoid(xs, ys));
+    protected override void SigmoidForwardInternal(Tensor x, Tensor y) =>
+        Map(x, y, (xs, ys) => TensorPrimitives.Sigmoid(xs, ys));
 
-    protected override void SigmoidBackwardInternal(Tensor y, Tensor dy, Tensor dx) => Map(y, dy, dx, static (ys, dys, dxs) =>
+    protected override void SigmoidBackwardInternal(Tensor y, Tensor dy, Tensor dx) =>
+        Map(y, dy, dx, static (ys, dys, dxs) =>
     {
         for (int i = 0; i < ys.Length; i++) dxs[i] = dys[i] * ys[i] * (1f - ys[i]);
     });
 
-    protected override void TanhForwardInternal(Tensor x, Tensor y) => Map(x, y, (xs, ys) => TensorPrimitives.Tanh(xs, ys));
+    protected override void TanhForwardInternal(Tensor x, Tensor y) =>
+        Map(x, y, (xs, ys) => TensorPrimitives.Tanh(xs, ys));
 
-    protected override void TanhBackwardInternal(Tensor y, Tensor dy, Tensor dx) => Map(y, dy, dx, static (ys, dys, dxs) =>
+    protected override void TanhBackwardInternal(Tensor y, Tensor dy, Tensor dx) =>
+        Map(y, dy, dx, static (ys, dys, dxs) =>
     {
         for (int i = 0; i < ys.Length; i++) dxs[i] = dys[i] * (1f - ys[i] * ys[i]);
     });

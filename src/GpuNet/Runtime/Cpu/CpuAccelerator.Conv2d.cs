@@ -4,7 +4,8 @@ namespace GpuNet.Runtime.Cpu;
 
 // Convolution as im2col + GEMM (Caffe's base_conv_layer), several images per GEMM: the column buffer holds a chunk
 // of images side by side, (Cg·R·S, images·OH·OW), so small outputs (LeNet's conv3 is 1×1) still make wide matrices
-// for the micro-kernel. Chunks are spread over the threads; with fewer chunks than threads the GEMM is threaded instead.
+// for the micro-kernel. Chunks are spread over the threads; with fewer chunks than threads the GEMM is threaded
+// instead.
 public sealed unsafe partial class CpuAccelerator
 {
     private const int ConvColumnsTarget = 1024;          // columns per GEMM worth batching images for
@@ -48,20 +49,24 @@ public sealed unsafe partial class CpuAccelerator
         {
             var (n0, count) = plan.Chunk(chunk, g.N);
             int cols = count * plan.Ohw;
-            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), outBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
+            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols),
+                outBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
             fixed (float* col = colBuf, outp = outBuf)
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
                     for (int j = 0; j < count; j++)
                         Im2Col(px + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W, g, col + j * plan.Ohw, cols);
                     // out (Kg, count·OHW) = w_g (Kg, CgRS) · col (CgRS, count·OHW)
-                    CpuSgemm.Sgemm(false, false, g.Kg, cols, plan.Crs, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, col, cols, 0f, outp, cols, gemmThreads, WideGemm);
+                    CpuSgemm.Sgemm(false, false, g.Kg, cols, plan.Crs, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs,
+                        col, cols, 0f, outp, cols, gemmThreads, WideGemm);
                     for (int j = 0; j < count; j++)
                         for (int k = 0; k < g.Kg; k++)
                         {
-                            var dst = new Span<float>(py + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw);
+                            var dst =
+                                new Span<float>(py + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw);
                             var src = new ReadOnlySpan<float>(outp + (long)k * cols + j * plan.Ohw, plan.Ohw);
-                            if (pb is null) src.CopyTo(dst); else System.Numerics.Tensors.TensorPrimitives.Add(src, pb[grp * g.Kg + k], dst);
+                            if (pb is null) src.CopyTo(dst);
+                            else System.Numerics.Tensors.TensorPrimitives.Add(src, pb[grp * g.Kg + k], dst);
                         }
                 }
             ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(outBuf);
@@ -76,13 +81,15 @@ public sealed unsafe partial class CpuAccelerator
         {
             var (n0, count) = plan.Chunk(chunk, g.N);
             int cols = count * plan.Ohw;
-            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), dyBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
+            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols),
+                dyBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
             fixed (float* col = colBuf, dyc = dyBuf)
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
                     GatherOutput(pdy, g, plan, n0, count, grp, dyc);
                     // col (CgRS, count·OHW) = w_gᵀ (CgRS, Kg) · dy_g (Kg, count·OHW)
-                    CpuSgemm.Sgemm(true, false, plan.Crs, cols, g.Kg, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, dyc, cols, 0f, col, cols, gemmThreads, WideGemm);
+                    CpuSgemm.Sgemm(true, false, plan.Crs, cols, g.Kg, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs,
+                        dyc, cols, 0f, col, cols, gemmThreads, WideGemm);
                     for (int j = 0; j < count; j++)
                         Col2Im(col + j * plan.Ohw, cols, g, pdx + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W);
                 }
@@ -90,12 +97,14 @@ public sealed unsafe partial class CpuAccelerator
         });
     }
 
-    protected override void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias, Conv2dGeometry g)
+    protected override void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias,
+        Conv2dGeometry g)
     {
         float* px = P(x), pdy = P(dy), pdw = P(dw);
         var plan = Plan(g);
         int wlen = g.K * plan.Crs, workers = ConvWorkers(plan);
-        // each worker accumulates into its own slice of partial; the slices are summed afterwards (fixed order: deterministic)
+        // each worker accumulates into its own slice of partial; the slices are summed afterwards (fixed order:
+        // deterministic)
         float[] partial = ArrayPool<float>.Shared.Rent(workers * wlen);
         fixed (float* ppart = partial)
         {
@@ -106,7 +115,8 @@ public sealed unsafe partial class CpuAccelerator
                 var (n0, count) = plan.Chunk(chunk, g.N);
                 int cols = count * plan.Ohw;
                 float* acc = pp + (long)worker * wlen;
-                float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), dyBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
+                float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols),
+                    dyBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
                 fixed (float* col = colBuf, dyc = dyBuf)
                     for (int grp = 0; grp < g.Groups; grp++)
                     {
@@ -114,14 +124,16 @@ public sealed unsafe partial class CpuAccelerator
                             Im2Col(px + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W, g, col + j * plan.Ohw, cols);
                         GatherOutput(pdy, g, plan, n0, count, grp, dyc);
                         // dw_g (Kg, CgRS) += dy_g (Kg, count·OHW) · colᵀ (count·OHW, CgRS)
-                        CpuSgemm.Sgemm(false, true, g.Kg, plan.Crs, cols, 1f, dyc, cols, col, cols, 1f, acc + (long)grp * g.Kg * plan.Crs, plan.Crs, gemmThreads, WideGemm);
+                        CpuSgemm.Sgemm(false, true, g.Kg, plan.Crs, cols, 1f, dyc, cols, col, cols, 1f,
+                            acc + (long)grp * g.Kg * plan.Crs, plan.Crs, gemmThreads, WideGemm);
                     }
                 ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(dyBuf);
             });
             var dws = new Span<float>(pdw, wlen);
             new ReadOnlySpan<float>(pp, wlen).CopyTo(dws);
             for (int c = 1; c < workers; c++)
-                System.Numerics.Tensors.TensorPrimitives.Add(dws, new ReadOnlySpan<float>(pp + (long)c * wlen, wlen), dws);
+                System.Numerics.Tensors.TensorPrimitives.Add(dws, new ReadOnlySpan<float>(pp + (long)c * wlen, wlen),
+                    dws);
         }
         ArrayPool<float>.Shared.Return(partial);
         if (dbias is not null) BiasAddBackwardInternal(dy, dbias, g.N, g.K, plan.Ohw);
@@ -153,7 +165,12 @@ public sealed unsafe partial class CpuAccelerator
                         if ((uint)ih >= (uint)g.H) { new Span<float>(dst, ow).Clear(); continue; }
                         float* src = plane + (long)ih * g.W;
                         int iw0 = s - g.PadW;
-                        if (g.StrideW == 1 && iw0 >= 0 && iw0 + ow <= g.W) { new ReadOnlySpan<float>(src + iw0, ow).CopyTo(new Span<float>(dst, ow)); continue; }
+                        if (g.StrideW == 1 && iw0 >= 0 && iw0
+                            + ow <= g.W)
+                        {
+                            new ReadOnlySpan<float>(src + iw0, ow).CopyTo(new Span<float>(dst, ow));
+                            continue;
+                        }
                         for (int j = 0; j < ow; j++)
                         {
                             int iw = j * g.StrideW + iw0;
@@ -163,7 +180,8 @@ public sealed unsafe partial class CpuAccelerator
                 }
     }
 
-    // The adjoint of Im2Col: dx (Cg, H, W) = Σ of col entries over every window position they came from. dx is overwritten.
+    // The adjoint of Im2Col: dx (Cg, H, W) = Σ of col entries over every window position they came from. dx is
+    // overwritten.
     internal static void Col2Im(float* col, int ld, Conv2dGeometry g, float* dx)
     {
         int oh = g.OutH, ow = g.OutW;

@@ -11,7 +11,8 @@ public sealed unsafe partial class CpuAccelerator
     protected override void AxpyInternal(float alpha, Tensor x, Tensor y) =>
         Map(x, y, y, (xs, ys, outs) => TensorPrimitives.MultiplyAdd(xs, alpha, ys, outs));
 
-    protected override void ScaleInternal(Tensor t, float alpha) => Map(t, t, (a, b) => TensorPrimitives.Multiply(a, alpha, b));
+    protected override void ScaleInternal(Tensor t, float alpha) =>
+        Map(t, t, (a, b) => TensorPrimitives.Multiply(a, alpha, b));
 
     protected override void BiasAddForwardInternal(Tensor y, Tensor bias, int n, int c, int inner)
     {
@@ -34,13 +35,15 @@ public sealed unsafe partial class CpuAccelerator
             for (int ch = c0; ch < c1; ch++)
             {
                 double sum = 0;
-                for (int i = 0; i < n; i++) sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(pdy + ((long)i * c + ch) * inner, inner));
+                for (int i = 0; i < n; i++)
+                    sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(pdy + ((long)i * c + ch) * inner, inner));
                 pdb[ch] = (float)sum;
             }
         });
     }
 
-    protected override void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed, DropoutIndexing ix)
+    protected override void DropoutForwardInternal(Tensor x, Tensor y, Tensor mask, float p, uint seed,
+        DropoutIndexing ix)
     {
         float* px = P(x), py = P(y), pm = P(mask);
         float keep = 1f / (1f - p);
@@ -56,13 +59,15 @@ public sealed unsafe partial class CpuAccelerator
         });
     }
 
-    protected override void CopyRowsInternal(Tensor src, int srcOffset, int srcStride, Tensor dst, int dstOffset, int dstStride, int rows, int rowLength)
+    protected override void CopyRowsInternal(Tensor src, int srcOffset, int srcStride, Tensor dst, int dstOffset,
+        int dstStride, int rows, int rowLength)
     {
         float* ps = P(src), pd = P(dst);
         For(rows, Math.Max(1, ElementGrain / rowLength), (r0, r1) =>
         {
             for (int r = r0; r < r1; r++)
-                new ReadOnlySpan<float>(ps + srcOffset + (long)r * srcStride, rowLength).CopyTo(new Span<float>(pd + dstOffset + (long)r * dstStride, rowLength));
+                new ReadOnlySpan<float>(ps + srcOffset + (long)r * srcStride, rowLength)
+                    .CopyTo(new Span<float>(pd + dstOffset + (long)r * dstStride, rowLength));
         });
     }
 

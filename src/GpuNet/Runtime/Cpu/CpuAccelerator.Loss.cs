@@ -6,7 +6,8 @@ public sealed unsafe partial class CpuAccelerator
     {
         float v = labels[i];
         int y = (int)v;
-        if (y != v || (uint)y >= (uint)c) throw new ArgumentException($"label {v} of sample {i} is not a class index in [0, {c})");
+        if (y != v || (uint)y >= (uint)c)
+            throw new ArgumentException($"label {v} of sample {i} is not a class index in [0, {c})");
         return y;
     }
 
@@ -28,9 +29,11 @@ public sealed unsafe partial class CpuAccelerator
         pstats[1] += correct;
     }
 
-    protected override void SoftmaxCrossEntropyForwardInternal(Tensor logits, Tensor labels, Tensor? classWeights, Tensor probs, Tensor loss, int n, int c)
+    protected override void SoftmaxCrossEntropyForwardInternal(Tensor logits, Tensor labels, Tensor? classWeights,
+        Tensor probs, Tensor loss, int n, int c)
     {
-        float* pz = P(logits), pl = P(labels), pp = P(probs), ploss = P(loss), pw = classWeights is null ? null : P(classWeights);
+        float* pz = P(logits), pl = P(labels), pp = P(probs), ploss = P(loss),
+            pw = classWeights is null ? null : P(classWeights);
         For(n, 64, (i0, i1) =>
         {
             for (int i = i0; i < i1; i++)
@@ -50,7 +53,8 @@ public sealed unsafe partial class CpuAccelerator
         });
     }
 
-    protected override void SoftmaxCrossEntropyBackwardInternal(Tensor probs, Tensor labels, Tensor? classWeights, Tensor dlogits, float scale, int n, int c)
+    protected override void SoftmaxCrossEntropyBackwardInternal(Tensor probs, Tensor labels, Tensor? classWeights,
+        Tensor dlogits, float scale, int n, int c)
     {
         float* pp = P(probs), pl = P(labels), pd = P(dlogits), pw = classWeights is null ? null : P(classWeights);
         For(n, 64, (i0, i1) =>
@@ -78,7 +82,8 @@ public sealed unsafe partial class CpuAccelerator
         }
     }
 
-    protected override void HingeBackwardInternal(Tensor scores, Tensor labels, Tensor dscores, float scale, int n, int c)
+    protected override void HingeBackwardInternal(Tensor scores, Tensor labels, Tensor dscores, float scale, int n,
+        int c)
     {
         float* ps = P(scores), pl = P(labels), pd = P(dscores);
         for (int i = 0; i < n; i++)
@@ -107,10 +112,13 @@ public sealed unsafe partial class CpuAccelerator
     protected override void MaeBackwardInternal(Tensor pred, Tensor target, Tensor dpred, float scale, int n, int d) =>
         RowGrad(pred, target, dpred, scale / d, static (p, t) => p > t ? 1f : p < t ? -1f : 0f);
 
-    protected override void BinaryCrossEntropyForwardInternal(Tensor logits, Tensor target, Tensor loss, int n, int d) =>
-        RowLoss(logits, target, loss, n, d, static (z, t) => MathF.Max(z, 0f) - z * t + MathF.Log(1f + MathF.Exp(-MathF.Abs(z))));
+    protected override void BinaryCrossEntropyForwardInternal(Tensor logits, Tensor target, Tensor loss, int n,
+        int d) =>
+        RowLoss(logits, target, loss, n, d,
+            static (z, t) => MathF.Max(z, 0f) - z * t + MathF.Log(1f + MathF.Exp(-MathF.Abs(z))));
 
-    protected override void BinaryCrossEntropyBackwardInternal(Tensor logits, Tensor target, Tensor dlogits, float scale, int n, int d) =>
+    protected override void BinaryCrossEntropyBackwardInternal(Tensor logits, Tensor target, Tensor dlogits,
+        float scale, int n, int d) =>
         RowGrad(logits, target, dlogits, scale / d, static (z, t) => 1f / (1f + MathF.Exp(-z)) - t);
 
     // loss[i] = mean_j f(a[i, j], b[i, j])

@@ -14,34 +14,50 @@ public sealed unsafe partial class CpuAccelerator
         Update(w, (s, e) => { for (int i = s; i < e; i++) pw[i] -= lr * Effective(pg[i], pw[i], weightDecay, l1); });
     }
 
-    protected override void MomentumUpdateInternal(Tensor w, Tensor g, Tensor v, float lr, float momentum, float weightDecay, float l1)
+    protected override void MomentumUpdateInternal(Tensor w, Tensor g, Tensor v, float lr, float momentum,
+        float weightDecay, float l1)
     {
         float* pw = P(w), pg = P(g), pv = P(v);
         Update(w, (s, e) =>
         {
-            for (int i = s; i < e; i++) { pv[i] = momentum * pv[i] - lr * Effective(pg[i], pw[i], weightDecay, l1); pw[i] += pv[i]; }
+            for (int i = s; i < e; i++)
+            {
+                pv[i] = momentum * pv[i] - lr * Effective(pg[i], pw[i], weightDecay, l1);
+                pw[i] += pv[i];
+            }
         });
     }
 
-    protected override void AdaGradUpdateInternal(Tensor w, Tensor g, Tensor h, float lr, float epsilon, float weightDecay, float l1)
+    protected override void AdaGradUpdateInternal(Tensor w, Tensor g, Tensor h, float lr, float epsilon,
+        float weightDecay, float l1)
     {
         float* pw = P(w), pg = P(g), ph = P(h);
         Update(w, (s, e) =>
         {
-            for (int i = s; i < e; i++) { float gi = Effective(pg[i], pw[i], weightDecay, l1); ph[i] += gi * gi; pw[i] -= lr * gi / (MathF.Sqrt(ph[i]) + epsilon); }
+            for (int i = s; i < e; i++)
+            {
+                float gi = Effective(pg[i], pw[i], weightDecay, l1); ph[i] += gi * gi;
+                pw[i] -= lr * gi / (MathF.Sqrt(ph[i]) + epsilon);
+            }
         });
     }
 
-    protected override void RmsPropUpdateInternal(Tensor w, Tensor g, Tensor sq, float lr, float rho, float epsilon, float weightDecay, float l1)
+    protected override void RmsPropUpdateInternal(Tensor w, Tensor g, Tensor sq, float lr, float rho, float epsilon,
+        float weightDecay, float l1)
     {
         float* pw = P(w), pg = P(g), ps = P(sq);
         Update(w, (s, e) =>
         {
-            for (int i = s; i < e; i++) { float gi = Effective(pg[i], pw[i], weightDecay, l1); ps[i] = rho * ps[i] + (1 - rho) * gi * gi; pw[i] -= lr * gi / (MathF.Sqrt(ps[i]) + epsilon); }
+            for (int i = s; i < e; i++)
+            {
+                float gi = Effective(pg[i], pw[i], weightDecay, l1);
+                ps[i] = rho * ps[i] + (1 - rho) * gi * gi; pw[i] -= lr * gi / (MathF.Sqrt(ps[i]) + epsilon);
+            }
         });
     }
 
-    protected override void AdamUpdateInternal(Tensor w, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float epsilon, int step, float weightDecay, float l1)
+    protected override void AdamUpdateInternal(Tensor w, Tensor g, Tensor m, Tensor v, float lr, float beta1,
+        float beta2, float epsilon, int step, float weightDecay, float l1)
     {
         float* pw = P(w), pg = P(g), pm = P(m), pv = P(v);
         float c1 = 1f / (1f - MathF.Pow(beta1, step)), c2 = 1f / (1f - MathF.Pow(beta2, step));

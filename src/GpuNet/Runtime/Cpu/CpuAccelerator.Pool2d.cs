@@ -47,7 +47,8 @@ public sealed unsafe partial class CpuAccelerator
         });
     }
 
-    // Index (h·W + w) of the first maximum in output cell (i, j)'s window; padding never wins; a NaN wins, as in libtorch
+    // Index (h·W + w) of the first maximum in output cell (i, j)'s window; padding never wins; a NaN wins, as in
+    // libtorch
     // (a diverging network must not be masked by a pooling layer).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int ArgMax(float* plane, Pool2dGeometry g, int i, int j)
@@ -125,7 +126,8 @@ public sealed unsafe partial class CpuAccelerator
         For(planes, 64, (p0, p1) =>
         {
             for (int p = p0; p < p1; p++)
-                py[p] = System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(px + (long)p * planeSize, planeSize)) / planeSize;
+                py[p] = System.Numerics.Tensors.TensorPrimitives.Sum(
+                    new ReadOnlySpan<float>(px + (long)p * planeSize, planeSize)) / planeSize;
         });
     }
 
@@ -134,7 +136,8 @@ public sealed unsafe partial class CpuAccelerator
         float* pdy = P(dy), pdx = P(dx);
         For(planes, 64, (p0, p1) =>
         {
-            for (int p = p0; p < p1; p++) new Span<float>(pdx + (long)p * planeSize, planeSize).Fill(pdy[p] / planeSize);
+            for (int p = p0; p < p1; p++)
+                new Span<float>(pdx + (long)p * planeSize, planeSize).Fill(pdy[p] / planeSize);
         });
     }
 }

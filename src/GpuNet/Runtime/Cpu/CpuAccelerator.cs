@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace GpuNet.Runtime.Cpu;
 
 /// <summary>
@@ -19,7 +21,9 @@ public sealed unsafe partial class CpuAccelerator : Accelerator
 
     public override string Name { get; }
     public override string Description =>
-        $"managed CPU, {Threads} thread{(Threads == 1 ? "" : "s")}, {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "AVX-512" : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "AVX2" : "scalar")}, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB";
+        $"managed CPU, {Threads} thread{(Threads == 1 ? "" : "s")}, " +
+        $"{(Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : "scalar")}, " +
+        $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB";
     public override AcceleratorKind Kind => AcceleratorKind.Cpu;
     public int Threads { get; }
 
@@ -31,7 +35,8 @@ public sealed unsafe partial class CpuAccelerator : Accelerator
 
     protected override DeviceBuffer AllocateInternal(int length) => new CpuBuffer(this, length);
 
-    protected override void CopyFromHostInternal(ReadOnlySpan<float> source, Tensor destination) => source.CopyTo(S(destination));
+    protected override void CopyFromHostInternal(ReadOnlySpan<float> source, Tensor destination) =>
+        source.CopyTo(S(destination));
     protected override void CopyToHostInternal(Tensor source, Span<float> destination) => S(source).CopyTo(destination);
 
     /// <summary>The tensor's elements as a span.</summary>
@@ -50,11 +55,13 @@ public sealed unsafe partial class CpuAccelerator : Accelerator
     {
         int chunks = Chunks(count, grain);
         if (chunks <= 1) { if (count > 0) body(0, 0, count); return; }
-        Parallel.For(0, chunks, _parallel, i => body(i, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks)));
+        Parallel.For(0, chunks, _parallel,
+            i => body(i, (int)((long)count * i / chunks), (int)((long)count * (i + 1) / chunks)));
     }
 
     /// <summary>Number of chunks <see cref="For"/> would use; lets callers size per-chunk scratch.</summary>
-    internal int Chunks(int count, int grain) => Math.Max(1, Math.Min(Threads, (count + Math.Max(grain, 1) - 1) / Math.Max(grain, 1)));
+    internal int Chunks(int count, int grain) =>
+        Math.Max(1, Math.Min(Threads, (count + Math.Max(grain, 1) - 1) / Math.Max(grain, 1)));
 
     internal ParallelOptions ParallelOptions => _parallel;
 }

@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 
 namespace GpuNet.Runtime.Cpu;
 
-/// <summary>Device memory of the CPU accelerator: a managed array on the pinned object heap, so kernels can use raw pointers.</summary>
+/// <summary>
+/// Device memory of the CPU accelerator: a managed array on the pinned object heap, so kernels can use raw pointers.
+/// </summary>
 public sealed class CpuBuffer : DeviceBuffer
 {
     internal CpuBuffer(Accelerator accelerator, int length) : base(accelerator, length)

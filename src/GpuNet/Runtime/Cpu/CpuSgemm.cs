@@ -12,7 +12,9 @@ namespace GpuNet.Runtime.Cpu;
 /// </summary>
 internal static unsafe class CpuSgemm
 {
-    /// <summary>Whether this machine runs the 512-bit micro-kernel (the default of <see cref="CpuAccelerator.WideGemm"/>).</summary>
+    /// <summary>
+    /// Whether this machine runs the 512-bit micro-kernel (the default of <see cref="CpuAccelerator.WideGemm"/>).
+    /// </summary>
     public static readonly bool WideAvailable = Vector512.IsHardwareAccelerated;
     private const int KC = 256, MC = 120, NC = 3072;   // MC and NC are multiples of both kernels' MR and NR
     // Below this many multiply-adds the threads cost more than they save.
@@ -21,7 +23,8 @@ internal static unsafe class CpuSgemm
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, CpuAccelerator? parallel, bool wide)
     {
-        wide &= m > 6;   // a matrix of at most 6 rows fits the 6×16 kernel exactly; the 12×32 one would compute half zeros
+        // a matrix of at most 6 rows fits the 6×16 kernel exactly; the 12×32 one would compute half zeros
+        wide &= m > 6;
         int MR = wide ? 12 : 6, NR = wide ? 32 : 16;
         if (beta != 1f)
             for (int i = 0; i < m; i++)
@@ -50,13 +53,15 @@ internal static unsafe class CpuSgemm
                         else parallel.For(panels, 8, (p0, p1) => PackB(transB, b, ldb, pc, kc, jc, p0, p1, nc, pb, NR));
 
                         int mBlocks = (m + MC - 1) / MC;
-                        int nChunks = parallel is null ? 1 : Math.Min(panels, Math.Max(1, (parallel.Threads + mBlocks - 1) / mBlocks));
+                        int nChunks = parallel is null ? 1
+                            : Math.Min(panels, Math.Max(1, (parallel.Threads + mBlocks - 1) / mBlocks));
                         int tasks = mBlocks * nChunks;
                         void RunTask(int t)
                         {
                             int ib = t / nChunks, chunk = t % nChunks;
                             int ic = ib * MC, mc = Math.Min(MC, m - ic);
-                            int p0 = (int)((long)panels * chunk / nChunks), p1 = (int)((long)panels * (chunk + 1) / nChunks);
+                            int p0 = (int)((long)panels * chunk / nChunks),
+                                p1 = (int)((long)panels * (chunk + 1) / nChunks);
                             float[] packA = ArrayPool<float>.Shared.Rent(MC * KC);
                             fixed (float* ap = packA)
                             {
@@ -77,7 +82,8 @@ internal static unsafe class CpuSgemm
     private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
 
     // Panels [p0, p1) of B's columns [jc, jc + nc), rows [pc, pc + kc) → dst, each panel kc×NR, zero-padded.
-    private static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int p0, int p1, int nc, float* dst,
+    private static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int p0, int p1, int nc,
+        float* dst,
         int NR)
     {
         for (int panel = p0; panel < p1; panel++)
@@ -89,15 +95,23 @@ internal static unsafe class CpuSgemm
                 for (int p = 0; p < kc; p++)
                 {
                     float* s = b + (long)(pc + p) * ldb + j0;
-                    if (nr == NR) for (int v = 0; v < NR; v += 8) Vector256.Store(Vector256.Load(s + v), d + p * NR + v);
-                    else { int j = 0; for (; j < nr; j++) d[p * NR + j] = s[j]; for (; j < NR; j++) d[p * NR + j] = 0f; }
+                    if (nr == NR) for (int v = 0; v < NR; v += 8)
+                        Vector256.Store(Vector256.Load(s + v), d + p * NR + v);
+                    else
+                    {
+                        int j = 0; for (; j < nr; j++) d[p * NR + j] = s[j]; for (; j < NR; j++) d[p * NR + j] = 0f;
+                    }
                 }
             }
             else
             {
                 for (int j = 0; j < NR; j++)
                 {
-                    if (j < nr) { float* s = b + (long)(j0 + j) * ldb + pc; for (int p = 0; p < kc; p++) d[p * NR + j] = s[p]; }
+                    if (j < nr)
+                    {
+                        float* s = b + (long)(j0 + j) * ldb + pc;
+                        for (int p = 0; p < kc; p++) d[p * NR + j] = s[p];
+                    }
                     else for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
                 }
             }
@@ -114,7 +128,11 @@ internal static unsafe class CpuSgemm
             {
                 for (int r = 0; r < MR; r++)
                 {
-                    if (r < mr) { float* s = a + (long)(ic + ir + r) * lda + pc; for (int p = 0; p < kc; p++) dst[p * MR + r] = s[p]; }
+                    if (r < mr)
+                    {
+                        float* s = a + (long)(ic + ir + r) * lda + pc;
+                        for (int p = 0; p < kc; p++) dst[p * MR + r] = s[p];
+                    }
                     else for (int p = 0; p < kc; p++) dst[p * MR + r] = 0f;
                 }
             }
@@ -131,7 +149,8 @@ internal static unsafe class CpuSgemm
         }
     }
 
-    private static void Macro(int kc, int mc, int nc, int p0, int p1, float* ap, float* bp, float* c, int ldc, float alpha,
+    private static void Macro(int kc, int mc, int nc, int p0, int p1, float* ap, float* bp, float* c, int ldc,
+        float alpha,
         bool wide)
     {
         int mrMax = wide ? 12 : 6, nrMax = wide ? 32 : 16;
@@ -161,18 +180,30 @@ internal static unsafe class CpuSgemm
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
-            var x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
-            x = Vector512.Create(a[8]); c80 = Vector512.FusedMultiplyAdd(x, b0, c80); c81 = Vector512.FusedMultiplyAdd(x, b1, c81);
-            x = Vector512.Create(a[9]); c90 = Vector512.FusedMultiplyAdd(x, b0, c90); c91 = Vector512.FusedMultiplyAdd(x, b1, c91);
-            x = Vector512.Create(a[10]); ca0 = Vector512.FusedMultiplyAdd(x, b0, ca0); ca1 = Vector512.FusedMultiplyAdd(x, b1, ca1);
-            x = Vector512.Create(a[11]); cb0 = Vector512.FusedMultiplyAdd(x, b0, cb0); cb1 = Vector512.FusedMultiplyAdd(x, b1, cb1);
+            var x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            x = Vector512.Create(a[8]); c80 = Vector512.FusedMultiplyAdd(x, b0, c80);
+            c81 = Vector512.FusedMultiplyAdd(x, b1, c81);
+            x = Vector512.Create(a[9]); c90 = Vector512.FusedMultiplyAdd(x, b0, c90);
+            c91 = Vector512.FusedMultiplyAdd(x, b1, c91);
+            x = Vector512.Create(a[10]); ca0 = Vector512.FusedMultiplyAdd(x, b0, ca0);
+            ca1 = Vector512.FusedMultiplyAdd(x, b1, ca1);
+            x = Vector512.Create(a[11]); cb0 = Vector512.FusedMultiplyAdd(x, b0, cb0);
+            cb1 = Vector512.FusedMultiplyAdd(x, b1, cb1);
         }
         var va = Vector512.Create(alpha);
         if (mr == mR && nr == nR)
@@ -185,8 +216,10 @@ internal static unsafe class CpuSgemm
         }
         // an edge tile: the block goes through a buffer and only its mr × nr corner into C (whole rows by vector)
         float* t = stackalloc float[mR * nR];
-        Vector512.Store(c00, t); Vector512.Store(c01, t + 16); Vector512.Store(c10, t + 32); Vector512.Store(c11, t + 48);
-        Vector512.Store(c20, t + 64); Vector512.Store(c21, t + 80); Vector512.Store(c30, t + 96); Vector512.Store(c31, t + 112);
+        Vector512.Store(c00, t); Vector512.Store(c01, t + 16); Vector512.Store(c10, t + 32);
+        Vector512.Store(c11, t + 48);
+        Vector512.Store(c20, t + 64); Vector512.Store(c21, t + 80); Vector512.Store(c30, t + 96);
+        Vector512.Store(c31, t + 112);
         Vector512.Store(c40, t + 128); Vector512.Store(c41, t + 144); Vector512.Store(c50, t + 160);
         Vector512.Store(c51, t + 176); Vector512.Store(c60, t + 192); Vector512.Store(c61, t + 208);
         Vector512.Store(c70, t + 224); Vector512.Store(c71, t + 240); Vector512.Store(c80, t + 256);
@@ -195,7 +228,8 @@ internal static unsafe class CpuSgemm
         Vector512.Store(cb1, t + 368);
         if (nr == nR)
         {
-            for (int r = 0; r < mr; r++) Add(c + (long)r * ldc, Vector512.Load(t + r * nR), Vector512.Load(t + r * nR + 16), va);
+            for (int r = 0; r < mr; r++)
+                Add(c + (long)r * ldc, Vector512.Load(t + r * nR), Vector512.Load(t + r * nR + 16), va);
             return;
         }
         for (int r = 0; r < mr; r++)
@@ -220,12 +254,18 @@ internal static unsafe class CpuSgemm
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
-            var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00);
+            c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10);
+            c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20);
+            c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30);
+            c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40);
+            c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50);
+            c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
         }
         var va = Vector256.Create(alpha);
         if (mr == MR && nr == NR)
@@ -235,12 +275,16 @@ internal static unsafe class CpuSgemm
             return;
         }
         float* t = stackalloc float[MR * NR];
-        Vector256.Store(c00, t); Vector256.Store(c01, t + 8); Vector256.Store(c10, t + 16); Vector256.Store(c11, t + 24);
-        Vector256.Store(c20, t + 32); Vector256.Store(c21, t + 40); Vector256.Store(c30, t + 48); Vector256.Store(c31, t + 56);
-        Vector256.Store(c40, t + 64); Vector256.Store(c41, t + 72); Vector256.Store(c50, t + 80); Vector256.Store(c51, t + 88);
+        Vector256.Store(c00, t); Vector256.Store(c01, t + 8); Vector256.Store(c10, t + 16);
+        Vector256.Store(c11, t + 24);
+        Vector256.Store(c20, t + 32); Vector256.Store(c21, t + 40); Vector256.Store(c30, t + 48);
+        Vector256.Store(c31, t + 56);
+        Vector256.Store(c40, t + 64); Vector256.Store(c41, t + 72); Vector256.Store(c50, t + 80);
+        Vector256.Store(c51, t + 88);
         if (nr == NR)
         {
-            for (int r = 0; r < mr; r++) Add(c + (long)r * ldc, Vector256.Load(t + r * NR), Vector256.Load(t + r * NR + 8), va);
+            for (int r = 0; r < mr; r++)
+                Add(c + (long)r * ldc, Vector256.Load(t + r * NR), Vector256.Load(t + r * NR + 8), va);
             return;
         }
         for (int r = 0; r < mr; r++)

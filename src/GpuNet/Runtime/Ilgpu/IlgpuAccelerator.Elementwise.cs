@@ -35,10 +35,10 @@ public sealed partial class IlgpuAccelerator
         DropoutIndexing ix) =>
         K<F, F, F, DropoutDraw>(ElementwiseKernels.DropoutForward)(
             Stride(x.Length), V(x), V(y), V(mask), new DropoutDraw
-        {
-            P = p, Seed = seed, RowLength = ix.RowLength, RowOffset = ix.RowOffset,
+            {
+                P = p, Seed = seed, RowLength = ix.RowLength, RowOffset = ix.RowOffset,
                 GlobalRowLength = ix.GlobalRowLength, FirstRow = ix.FirstRow,
-        });
+            });
 
     protected override void DropoutBackwardInternal(Tensor dy, Tensor mask, Tensor dx) =>
         K<F, F, F>(ElementwiseKernels.DropoutBackward)(Stride(dy.Length), V(dy), V(mask), V(dx));

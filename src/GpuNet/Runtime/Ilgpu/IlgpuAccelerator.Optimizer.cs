@@ -29,8 +29,8 @@ public sealed partial class IlgpuAccelerator
         float beta2, float epsilon, int step, float weightDecay, float l1) =>
         K<F, F, F, F, UpdateParameters>(OptimizerKernels.AdamUpdate)(
             Stride(w.Length), V(w), V(g), V(m), V(v), new UpdateParameters
-        {
-            Lr = lr, Beta1 = beta1, Beta2 = beta2, Epsilon = epsilon, WeightDecay = weightDecay, L1 = l1,
-            C1 = 1f / (1f - MathF.Pow(beta1, step)), C2 = 1f / (1f - MathF.Pow(beta2, step)),
-        });
+            {
+                Lr = lr, Beta1 = beta1, Beta2 = beta2, Epsilon = epsilon, WeightDecay = weightDecay, L1 = l1,
+                C1 = 1f / (1f - MathF.Pow(beta1, step)), C2 = 1f / (1f - MathF.Pow(beta2, step)),
+            });
 }
