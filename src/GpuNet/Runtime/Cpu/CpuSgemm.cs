@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace GpuNet.Runtime.Cpu;
 
@@ -95,11 +96,11 @@ internal static unsafe class CpuSgemm
             }
             else
             {
-                for (int j = 0; j < NR; j++)
-                {
-                    if (j < nr) { float* s = b + (long)(j0 + j) * ldb + pc; for (int p = 0; p < kc; p++) d[p * NR + j] = s[p]; }
-                    else for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
-                }
+                // B stored (n, k): the panel's NR rows of B, kc floats each, transposed 4 rows × 8 floats at a time
+                int j = 0;
+                for (; j + 4 <= nr; j += 4) PackTransposed4(b + (long)(j0 + j) * ldb + pc, ldb, kc, d + j, NR);
+                for (; j < nr; j++) { float* s = b + (long)(j0 + j) * ldb + pc; for (int p = 0; p < kc; p++) d[p * NR + j] = s[p]; }
+                for (; j < NR; j++) for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
             }
         }
     }
@@ -112,11 +113,10 @@ internal static unsafe class CpuSgemm
             int mr = Math.Min(MR, mc - ir);
             if (!transA)
             {
-                for (int r = 0; r < MR; r++)
-                {
-                    if (r < mr) { float* s = a + (long)(ic + ir + r) * lda + pc; for (int p = 0; p < kc; p++) dst[p * MR + r] = s[p]; }
-                    else for (int p = 0; p < kc; p++) dst[p * MR + r] = 0f;
-                }
+                int r = 0;
+                for (; r + 4 <= mr; r += 4) PackTransposed4(a + (long)(ic + ir + r) * lda + pc, lda, kc, dst + r, MR);
+                for (; r < mr; r++) { float* s = a + (long)(ic + ir + r) * lda + pc; for (int p = 0; p < kc; p++) dst[p * MR + r] = s[p]; }
+                for (; r < MR; r++) for (int p = 0; p < kc; p++) dst[p * MR + r] = 0f;
             }
             else
             {
@@ -128,6 +128,35 @@ internal static unsafe class CpuSgemm
                     for (; r < MR; r++) dst[p * MR + r] = 0f;
                 }
             }
+        }
+    }
+
+    // Four rows of kc floats (row i at src + i·ld) → dst[p·stride + i] for p < kc: the packing of an operand stored
+    // across the panel, 4×8 blocks transposed in registers (two unpacks and a shuffle per pair of columns).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackTransposed4(float* src, int ld, int kc, float* dst, int stride)
+    {
+        int p = 0;
+        if (Avx.IsSupported)
+            for (; p + 8 <= kc; p += 8)
+            {
+                var r0 = Avx.LoadVector256(src + p); var r1 = Avx.LoadVector256(src + ld + p);
+                var r2 = Avx.LoadVector256(src + 2L * ld + p); var r3 = Avx.LoadVector256(src + 3L * ld + p);
+                // t0 = (r0₀ r1₀ r0₁ r1₁ | r0₄ r1₄ r0₅ r1₅), t1 the same with columns 2, 3 | 6, 7; t2, t3 for r2, r3
+                var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+                var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+                var c04 = Avx.Shuffle(t0, t2, 0x44); var c15 = Avx.Shuffle(t0, t2, 0xEE);   // (column 0 | column 4) …
+                var c26 = Avx.Shuffle(t1, t3, 0x44); var c37 = Avx.Shuffle(t1, t3, 0xEE);
+                float* d = dst + (long)p * stride;
+                Vector128.Store(c04.GetLower(), d); Vector128.Store(c15.GetLower(), d + stride);
+                Vector128.Store(c26.GetLower(), d + 2L * stride); Vector128.Store(c37.GetLower(), d + 3L * stride);
+                Vector128.Store(c04.GetUpper(), d + 4L * stride); Vector128.Store(c15.GetUpper(), d + 5L * stride);
+                Vector128.Store(c26.GetUpper(), d + 6L * stride); Vector128.Store(c37.GetUpper(), d + 7L * stride);
+            }
+        for (; p < kc; p++)
+        {
+            float* d = dst + (long)p * stride;
+            d[0] = src[p]; d[1] = src[ld + p]; d[2] = src[2L * ld + p]; d[3] = src[3L * ld + p];
         }
     }
 
