@@ -1,14 +1,20 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
+using static GpuNet.Runtime.Cpu.CpuSgemm;
 
 namespace GpuNet.Runtime.Cpu;
 
-// Convolution as im2col + GEMM (Caffe's base_conv_layer), several images per GEMM: the column buffer holds a chunk
-// of images side by side, (Cg·R·S, images·OH·OW), so small outputs (LeNet's conv3 is 1×1) still make wide matrices
-// for the micro-kernel. Chunks are spread over the threads; with fewer chunks than threads the GEMM is threaded instead.
+// Convolution as a GEMM over the im2col matrix (Caffe's base_conv_layer) without materialising that matrix: forward
+// and backward-filter pack the GEMM's B panels straight from the input (Im2ColPanels, Im2ColTransposedPanels), and
+// backward-data computes the column matrix in tiles that stay in cache, each scattered back into dx before the next,
+// with the filters packed once per group for all tiles. Several images share one GEMM, their columns side by side,
+// so small outputs (LeNet's conv3 is 1×1) still make wide matrices for the micro-kernel. Chunks of images are spread
+// over the threads; with fewer chunks than threads the GEMM is threaded instead.
 public sealed unsafe partial class CpuAccelerator
 {
     private const int ConvColumnsTarget = 1024;          // columns per GEMM worth batching images for
-    private const int ConvColumnBufferFloats = 1 << 20;  // 4 MB cap on one column buffer
+    private const int ConvColumnBufferFloats = 1 << 20;  // caps Cg·R·S × columns of one chunk (and its buffers)
+    private const int ConvColumnTileFloats = 1 << 17;    // a backward-data column tile: half a Zen 4 L2
 
     /// <summary>How a convolution's batch is cut into chunks of images that share one GEMM.</summary>
     private readonly record struct ConvPlan(int Images, int Chunks, int Crs, int Ohw)
@@ -48,23 +54,22 @@ public sealed unsafe partial class CpuAccelerator
         {
             var (n0, count) = plan.Chunk(chunk, g.N);
             int cols = count * plan.Ohw;
-            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), outBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
-            fixed (float* col = colBuf, outp = outBuf)
+            // one image's output is written in place, (Kg, OH·OW) rows of y; several go through a buffer
+            float[]? outBuf = count == 1 ? null : ArrayPool<float>.Shared.Rent(g.Kg * cols);
+            fixed (float* buf = outBuf)
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    for (int j = 0; j < count; j++)
-                        Im2Col(px + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W, g, col + j * plan.Ohw, cols);
-                    // out (Kg, count·OHW) = w_g (Kg, CgRS) · col (CgRS, count·OHW)
-                    CpuSgemm.Sgemm(false, false, g.Kg, cols, plan.Crs, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, col, cols, 0f, outp, cols, gemmThreads, WideGemm);
-                    for (int j = 0; j < count; j++)
-                        for (int k = 0; k < g.Kg; k++)
-                        {
-                            var dst = new Span<float>(py + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw);
-                            var src = new ReadOnlySpan<float>(outp + (long)k * cols + j * plan.Ohw, plan.Ohw);
-                            if (pb is null) src.CopyTo(dst); else System.Numerics.Tensors.TensorPrimitives.Add(src, pb[grp * g.Kg + k], dst);
-                        }
+                    float* outp = count == 1 ? py + ((long)n0 * g.K + grp * g.Kg) * plan.Ohw : buf;
+                    float* bg = pb is null ? null : pb + grp * g.Kg;
+                    if (bg is not null)   // the bias is the GEMM's initial C
+                        for (int k = 0; k < g.Kg; k++) new Span<float>(outp + (long)k * cols, cols).Fill(bg[k]);
+                    // out (Kg, count·OHW) = w_g (Kg, CgRS) · im2col(x) (CgRS, count·OHW) [+ bias]
+                    var im2col = new Im2ColPanels(px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W, g);
+                    Sgemm(g.Kg, cols, plan.Crs, 1f, new OperandA(false, pw + (long)grp * g.Kg * plan.Crs, plan.Crs),
+                        im2col, bg is null ? 0f : 1f, outp, cols, gemmThreads, WideGemm);
+                    if (count > 1) ScatterOutput(outp, g, plan, n0, count, grp, py);
                 }
-            ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(outBuf);
+            if (outBuf is not null) ArrayPool<float>.Shared.Return(outBuf);
         });
     }
 
@@ -72,30 +77,46 @@ public sealed unsafe partial class CpuAccelerator
     {
         float* pdy = P(dy), pw = P(w), pdx = P(dx);
         var plan = Plan(g);
+        // A of every tile's GEMM: w_gᵀ (CgRS, Kg), packed once per group
+        var filters = new PackedA[g.Groups];
+        for (int grp = 0; grp < g.Groups; grp++)
+            filters[grp] = new PackedA(true, plan.Crs, g.Kg, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, WideGemm);
+        int tile = Math.Clamp((ConvColumnTileFloats / plan.Crs + 31) / 32 * 32, 32, 1024);
         ForConvChunks(plan, (chunk, gemmThreads, _) =>
         {
             var (n0, count) = plan.Chunk(chunk, g.N);
-            int cols = count * plan.Ohw;
-            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), dyBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
-            fixed (float* col = colBuf, dyc = dyBuf)
+            int cols = count * plan.Ohw, tw = Math.Min(tile, cols);
+            long imageFloats = (long)g.C * g.H * g.W;
+            new Span<float>(pdx + n0 * imageFloats, (int)(count * imageFloats)).Clear();
+            float[]? dyBuf = count == 1 ? null : ArrayPool<float>.Shared.Rent(g.Kg * cols);
+            float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * tw);
+            fixed (float* buf = dyBuf, col = colBuf)
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    GatherOutput(pdy, g, plan, n0, count, grp, dyc);
-                    // col (CgRS, count·OHW) = w_gᵀ (CgRS, Kg) · dy_g (Kg, count·OHW)
-                    CpuSgemm.Sgemm(true, false, plan.Crs, cols, g.Kg, 1f, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, dyc, cols, 0f, col, cols, gemmThreads, WideGemm);
-                    for (int j = 0; j < count; j++)
-                        Col2Im(col + j * plan.Ohw, cols, g, pdx + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W);
+                    float* dyg = count == 1 ? pdy + ((long)n0 * g.K + grp * g.Kg) * plan.Ohw : buf;
+                    if (count > 1) GatherOutput(pdy, g, plan, n0, count, grp, buf);
+                    float* dxg = pdx + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W;
+                    for (int j0 = 0; j0 < cols; j0 += tw)
+                    {
+                        int n = Math.Min(tw, cols - j0);
+                        // col (CgRS, n) = w_gᵀ (CgRS, Kg) · dy_g (Kg, columns [j0, j0 + n)); then dx += col2im(col)
+                        Sgemm(plan.Crs, n, g.Kg, 1f, filters[grp], new MatrixPanels(false, dyg + j0, cols), 0f, col, n,
+                            gemmThreads, WideGemm);
+                        Col2Im(col, n, g, j0, n, dxg);
+                    }
                 }
-            ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(dyBuf);
+            if (dyBuf is not null) ArrayPool<float>.Shared.Return(dyBuf);
+            ArrayPool<float>.Shared.Return(colBuf);
         });
     }
 
-    protected override void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias, Conv2dGeometry g)
+    protected override void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias,
+        Conv2dGeometry g)
     {
         float* px = P(x), pdy = P(dy), pdw = P(dw);
         var plan = Plan(g);
         int wlen = g.K * plan.Crs, workers = ConvWorkers(plan);
-        // each worker accumulates into its own slice of partial; the slices are summed afterwards (fixed order: deterministic)
+        // each worker accumulates into its own slice of partial; the slices are summed afterwards (fixed order)
         float[] partial = ArrayPool<float>.Shared.Rent(workers * wlen);
         fixed (float* ppart = partial)
         {
@@ -106,22 +127,26 @@ public sealed unsafe partial class CpuAccelerator
                 var (n0, count) = plan.Chunk(chunk, g.N);
                 int cols = count * plan.Ohw;
                 float* acc = pp + (long)worker * wlen;
-                float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * cols), dyBuf = ArrayPool<float>.Shared.Rent(g.Kg * cols);
-                fixed (float* col = colBuf, dyc = dyBuf)
+                float[]? dyBuf = count == 1 ? null : ArrayPool<float>.Shared.Rent(g.Kg * cols);
+                fixed (float* buf = dyBuf)
                     for (int grp = 0; grp < g.Groups; grp++)
                     {
-                        for (int j = 0; j < count; j++)
-                            Im2Col(px + ((long)(n0 + j) * g.C + grp * g.Cg) * g.H * g.W, g, col + j * plan.Ohw, cols);
-                        GatherOutput(pdy, g, plan, n0, count, grp, dyc);
-                        // dw_g (Kg, CgRS) += dy_g (Kg, count·OHW) · colᵀ (count·OHW, CgRS)
-                        CpuSgemm.Sgemm(false, true, g.Kg, plan.Crs, cols, 1f, dyc, cols, col, cols, 1f, acc + (long)grp * g.Kg * plan.Crs, plan.Crs, gemmThreads, WideGemm);
+                        float* dyg = count == 1 ? pdy + ((long)n0 * g.K + grp * g.Kg) * plan.Ohw : buf;
+                        if (count > 1) GatherOutput(pdy, g, plan, n0, count, grp, buf);
+                        // dw_g (Kg, CgRS) += dy_g (Kg, count·OHW) · im2col(x)ᵀ (count·OHW, CgRS)
+                        var im2colT = new Im2ColTransposedPanels(px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W, g);
+                        Sgemm(g.Kg, plan.Crs, cols, 1f, new OperandA(false, dyg, cols), im2colT, 1f,
+                            acc + (long)grp * g.Kg * plan.Crs, plan.Crs, gemmThreads, WideGemm);
                     }
-                ArrayPool<float>.Shared.Return(colBuf); ArrayPool<float>.Shared.Return(dyBuf);
+                if (dyBuf is not null) ArrayPool<float>.Shared.Return(dyBuf);
             });
             var dws = new Span<float>(pdw, wlen);
             new ReadOnlySpan<float>(pp, wlen).CopyTo(dws);
             for (int c = 1; c < workers; c++)
-                System.Numerics.Tensors.TensorPrimitives.Add(dws, new ReadOnlySpan<float>(pp + (long)c * wlen, wlen), dws);
+            {
+                var slice = new ReadOnlySpan<float>(pp + (long)c * wlen, wlen);
+                System.Numerics.Tensors.TensorPrimitives.Add(dws, slice, dws);
+            }
         }
         ArrayPool<float>.Shared.Return(partial);
         if (dbias is not null) BiasAddBackwardInternal(dy, dbias, g.N, g.K, plan.Ohw);
@@ -137,61 +162,128 @@ public sealed unsafe partial class CpuAccelerator
                     .CopyTo(new Span<float>(dst + (long)k * cols + j * plan.Ohw, plan.Ohw));
     }
 
-    // x: (Cg, H, W) of one image and group → col rows of OH·OW values, row r at col + r·ld; zeros over the padding.
-    internal static void Im2Col(float* x, Conv2dGeometry g, float* col, int ld)
+    // The inverse of GatherOutput: src (Kg, count·OHW) → y of images [n0, n0 + count), group grp.
+    private static void ScatterOutput(float* src, Conv2dGeometry g, ConvPlan plan, int n0, int count, int grp, float* y)
     {
-        int oh = g.OutH, ow = g.OutW;
-        for (int c = 0; c < g.Cg; c++)
-            for (int r = 0; r < g.R; r++)
-                for (int s = 0; s < g.S; s++)
-                {
-                    float* dst = col + ((long)(c * g.R + r) * g.S + s) * ld;
-                    float* plane = x + (long)c * g.H * g.W;
-                    for (int i = 0; i < oh; i++, dst += ow)
-                    {
-                        int ih = i * g.StrideH - g.PadH + r;
-                        if ((uint)ih >= (uint)g.H) { new Span<float>(dst, ow).Clear(); continue; }
-                        float* src = plane + (long)ih * g.W;
-                        int iw0 = s - g.PadW;
-                        if (g.StrideW == 1 && iw0 >= 0 && iw0 + ow <= g.W) { new ReadOnlySpan<float>(src + iw0, ow).CopyTo(new Span<float>(dst, ow)); continue; }
-                        for (int j = 0; j < ow; j++)
-                        {
-                            int iw = j * g.StrideW + iw0;
-                            dst[j] = (uint)iw < (uint)g.W ? src[iw] : 0f;
-                        }
-                    }
-                }
+        int cols = count * plan.Ohw;
+        for (int j = 0; j < count; j++)
+            for (int k = 0; k < g.Kg; k++)
+                new ReadOnlySpan<float>(src + (long)k * cols + j * plan.Ohw, plan.Ohw)
+                    .CopyTo(new Span<float>(y + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw));
     }
 
-    // The adjoint of Im2Col: dx (Cg, H, W) = Σ of col entries over every window position they came from. dx is overwritten.
-    internal static void Col2Im(float* col, int ld, Conv2dGeometry g, float* dx)
+    // The adjoint of the im2col matrix's columns [j0, j0 + count), held in col (Cg·R·S, count) with row stride ld:
+    // dx (images, C, H, W) from the group's first channel += every entry at the input position it was read from.
+    private static void Col2Im(float* col, int ld, Conv2dGeometry g, int j0, int count, float* dx)
     {
-        int oh = g.OutH, ow = g.OutW;
-        new Span<float>(dx, g.Cg * g.H * g.W).Clear();
-        for (int c = 0; c < g.Cg; c++)
-            for (int r = 0; r < g.R; r++)
-                for (int s = 0; s < g.S; s++)
+        var runs = ArrayPool<PixelRun>.Shared.Rent(count);
+        int n = PixelRun.Split(g, j0, count, runs), rs = g.R * g.S;
+        for (int row = 0; row < g.Cg * rs; row++)
+        {
+            int c = row / rs, r = row % rs / g.S, s = row % g.S;
+            for (int i = 0; i < n; i++) runs[i].Scatter(col + (long)row * ld + runs[i].J, g, c, r, s, dx);
+        }
+        ArrayPool<PixelRun>.Shared.Return(runs);
+    }
+
+    /// <summary>
+    /// B = the im2col matrix (Cg·R·S, images·OH·OW), read from x: (images, C, H, W) at the group's first channel.
+    /// Row (c, r, s), column (image, oh, ow) = x[image, c, oh·stride − pad + r, ow·stride − pad + s], 0 in the padding.
+    /// </summary>
+    private readonly struct Im2ColPanels(float* x, Conv2dGeometry g) : IPanelSource
+    {
+        public void Pack(int pc, int kc, int j0, int nr, float* dst, int NR)
+        {
+            Span<PixelRun> runs = stackalloc PixelRun[nr];
+            int n = PixelRun.Split(g, j0, nr, runs), rs = g.R * g.S;
+            for (int p = 0; p < kc; p++)
+            {
+                int row = pc + p, c = row / rs, r = row % rs / g.S, s = row % g.S;
+                float* d = dst + (long)p * NR;
+                for (int i = 0; i < n; i++) runs[i].Gather(x, g, c, r, s, d + runs[i].J);
+                for (int j = nr; j < NR; j++) d[j] = 0f;
+            }
+        }
+    }
+
+    /// <summary>B = the transposed im2col matrix (images·OH·OW, Cg·R·S): each panel's columns are gathered as im2col
+    /// rows over the block's pixels, then transposed into place.</summary>
+    private readonly struct Im2ColTransposedPanels(float* x, Conv2dGeometry g) : IPanelSource
+    {
+        public void Pack(int pc, int kc, int j0, int nr, float* dst, int NR)
+        {
+            Span<PixelRun> runs = stackalloc PixelRun[kc];
+            float* rows = stackalloc float[nr * kc];   // (nr, kc): im2col rows j0.. over pixels [pc, pc + kc)
+            int n = PixelRun.Split(g, pc, kc, runs), rs = g.R * g.S;
+            for (int j = 0; j < nr; j++)
+            {
+                int row = j0 + j, c = row / rs, r = row % rs / g.S, s = row % g.S;
+                for (int i = 0; i < n; i++) runs[i].Gather(x, g, c, r, s, rows + (long)j * kc + runs[i].J);
+            }
+            PackRows(rows, kc, kc, nr, dst, NR);
+        }
+    }
+
+    /// <summary>
+    /// Consecutive output pixels of one output row of one image: im2col columns [J, J + Len) counted from the first
+    /// column asked for. Image is the image's offset in x; (Ih, Iw) the input position under the first pixel for the
+    /// window offset (r, s) = (0, 0).
+    /// </summary>
+    private struct PixelRun
+    {
+        public int J, Len, Ih, Iw;
+        public long Image;
+
+        public static int Split(in Conv2dGeometry g, int j0, int count, Span<PixelRun> runs)
+        {
+            int ohw = g.OutH * g.OutW, n = 0;
+            for (int j = j0, end = j0 + count; j < end; n++)
+            {
+                int img = j / ohw, q = j - img * ohw, oi = q / g.OutW, oj = q - oi * g.OutW;
+                int len = Math.Min(g.OutW - oj, end - j);
+                runs[n] = new PixelRun
                 {
-                    float* src = col + ((long)(c * g.R + r) * g.S + s) * ld;
-                    float* plane = dx + (long)c * g.H * g.W;
-                    for (int i = 0; i < oh; i++, src += ow)
-                    {
-                        int ih = i * g.StrideH - g.PadH + r;
-                        if ((uint)ih >= (uint)g.H) continue;
-                        float* dst = plane + (long)ih * g.W;
-                        int iw0 = s - g.PadW;
-                        if (g.StrideW == 1 && iw0 >= 0 && iw0 + ow <= g.W)
-                        {
-                            var d = new Span<float>(dst + iw0, ow);
-                            System.Numerics.Tensors.TensorPrimitives.Add(d, new ReadOnlySpan<float>(src, ow), d);
-                            continue;
-                        }
-                        for (int j = 0; j < ow; j++)
-                        {
-                            int iw = j * g.StrideW + iw0;
-                            if ((uint)iw < (uint)g.W) dst[iw] += src[j];
-                        }
-                    }
-                }
+                    J = j - j0, Len = len, Ih = oi * g.StrideH - g.PadH, Iw = oj * g.StrideW - g.PadW,
+                    Image = (long)img * g.C * g.H * g.W,
+                };
+                j += len;
+            }
+            return n;
+        }
+
+        // dst[0, Len) = x under these pixels at channel c, window offset (r, s); zero in the padding.
+        public readonly void Gather(float* x, in Conv2dGeometry g, int c, int r, int s, float* dst)
+        {
+            int ih = Ih + r, iw = Iw + s;
+            if ((uint)ih >= (uint)g.H) { new Span<float>(dst, Len).Clear(); return; }
+            float* src = x + Image + ((long)c * g.H + ih) * g.W;
+            if (g.StrideW == 1 && iw >= 0 && iw + Len <= g.W) { Copy(src + iw, dst, Len); return; }
+            for (int t = 0; t < Len; t++, iw += g.StrideW) dst[t] = (uint)iw < (uint)g.W ? src[iw] : 0f;
+        }
+
+        // The adjoint of Gather: dx under these pixels at channel c, window offset (r, s) += src[0, Len).
+        public readonly void Scatter(float* src, in Conv2dGeometry g, int c, int r, int s, float* dx)
+        {
+            int ih = Ih + r, iw = Iw + s;
+            if ((uint)ih >= (uint)g.H) return;
+            float* d = dx + Image + ((long)c * g.H + ih) * g.W;
+            if (g.StrideW == 1 && iw >= 0 && iw + Len <= g.W) { Accumulate(src, d + iw, Len); return; }
+            for (int t = 0; t < Len; t++, iw += g.StrideW) if ((uint)iw < (uint)g.W) d[iw] += src[t];
+        }
+
+        // short runs (an output row is tens of floats): a vector loop without a library call's set-up
+        private static void Copy(float* src, float* dst, int n)
+        {
+            int t = 0;
+            for (; t + 8 <= n; t += 8) Vector256.Store(Vector256.Load(src + t), dst + t);
+            for (; t < n; t++) dst[t] = src[t];
+        }
+
+        private static void Accumulate(float* src, float* dst, int n)
+        {
+            int t = 0;
+            for (; t + 8 <= n; t += 8) Vector256.Store(Vector256.Load(dst + t) + Vector256.Load(src + t), dst + t);
+            for (; t < n; t++) dst[t] += src[t];
+        }
     }
 }
