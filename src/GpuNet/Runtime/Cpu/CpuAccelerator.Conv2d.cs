@@ -177,13 +177,24 @@ public sealed unsafe partial class CpuAccelerator
     private static void Col2Im(float* col, int ld, Conv2dGeometry g, int j0, int count, float* dx)
     {
         var runs = ArrayPool<PixelRun>.Shared.Rent(count);
-        int n = PixelRun.Split(g, j0, count, runs), rs = g.R * g.S;
-        for (int row = 0; row < g.Cg * rs; row++)
-        {
-            int c = row / rs, r = row % rs / g.S, s = row % g.S;
+        int n = PixelRun.Split(g, j0, count, runs), rows = g.Cg * g.R * g.S;
+        var (c, r, s) = (0, 0, 0);
+        for (int row = 0; row < rows; row++, Next(g, ref c, ref r, ref s))
             for (int i = 0; i < n; i++) runs[i].Scatter(col + (long)row * ld + runs[i].J, g, c, r, s, dx);
-        }
         ArrayPool<PixelRun>.Shared.Return(runs);
+    }
+
+    // Row `row` of the im2col matrix as (channel, window row, window column), and the step to the next row.
+    private static (int C, int R, int S) WindowOffset(in Conv2dGeometry g, int row) =>
+        (row / (g.R * g.S), row / g.S % g.R, row % g.S);
+
+    private static void Next(in Conv2dGeometry g, ref int c, ref int r, ref int s)
+    {
+        if (++s < g.S) return;
+        s = 0;
+        if (++r < g.R) return;
+        r = 0;
+        c++;
     }
 
     /// <summary>
@@ -195,10 +206,10 @@ public sealed unsafe partial class CpuAccelerator
         public void Pack(int pc, int kc, int j0, int nr, float* dst, int NR)
         {
             Span<PixelRun> runs = stackalloc PixelRun[nr];
-            int n = PixelRun.Split(g, j0, nr, runs), rs = g.R * g.S;
-            for (int p = 0; p < kc; p++)
+            int n = PixelRun.Split(g, j0, nr, runs);
+            var (c, r, s) = WindowOffset(g, pc);
+            for (int p = 0; p < kc; p++, Next(g, ref c, ref r, ref s))
             {
-                int row = pc + p, c = row / rs, r = row % rs / g.S, s = row % g.S;
                 float* d = dst + (long)p * NR;
                 for (int i = 0; i < n; i++) runs[i].Gather(x, g, c, r, s, d + runs[i].J);
                 for (int j = nr; j < NR; j++) d[j] = 0f;
@@ -214,12 +225,10 @@ public sealed unsafe partial class CpuAccelerator
         {
             Span<PixelRun> runs = stackalloc PixelRun[kc];
             float* rows = stackalloc float[nr * kc];   // (nr, kc): im2col rows j0.. over pixels [pc, pc + kc)
-            int n = PixelRun.Split(g, pc, kc, runs), rs = g.R * g.S;
-            for (int j = 0; j < nr; j++)
-            {
-                int row = j0 + j, c = row / rs, r = row % rs / g.S, s = row % g.S;
+            int n = PixelRun.Split(g, pc, kc, runs);
+            var (c, r, s) = WindowOffset(g, j0);
+            for (int j = 0; j < nr; j++, Next(g, ref c, ref r, ref s))
                 for (int i = 0; i < n; i++) runs[i].Gather(x, g, c, r, s, rows + (long)j * kc + runs[i].J);
-            }
             PackRows(rows, kc, kc, nr, dst, NR);
         }
     }
@@ -267,8 +276,14 @@ public sealed unsafe partial class CpuAccelerator
             int ih = Ih + r, iw = Iw + s;
             if ((uint)ih >= (uint)g.H) return;
             float* d = dx + Image + ((long)c * g.H + ih) * g.W;
-            if (g.StrideW == 1 && iw >= 0 && iw + Len <= g.W) { Accumulate(src, d + iw, Len); return; }
-            for (int t = 0; t < Len; t++, iw += g.StrideW) if ((uint)iw < (uint)g.W) d[iw] += src[t];
+            int sw = g.StrideW, last = iw + (Len - 1) * sw;
+            if (iw >= 0 && last < g.W)
+            {
+                if (sw == 1) Accumulate(src, d + iw, Len);
+                else for (int t = 0; t < Len; t++) d[iw + t * sw] += src[t];
+                return;
+            }
+            for (int t = 0; t < Len; t++, iw += sw) if ((uint)iw < (uint)g.W) d[iw] += src[t];
         }
 
         // short runs (an output row is tens of floats): a vector loop without a library call's set-up
