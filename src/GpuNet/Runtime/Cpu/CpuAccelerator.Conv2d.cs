@@ -4,10 +4,11 @@ using static GpuNet.Runtime.Cpu.CpuSgemm;
 
 namespace GpuNet.Runtime.Cpu;
 
-// Convolution as a GEMM over the im2col matrix (Caffe's base_conv_layer) without materialising that matrix: forward
-// and backward-filter pack the GEMM's B panels straight from the input (Im2ColPanels, Im2ColTransposedPanels), and
-// backward-data computes the column matrix in tiles that stay in cache, each scattered back into dx before the next,
-// with the filters packed once per group for all tiles. Several images share one GEMM, their columns side by side,
+// Convolution as a GEMM over the im2col matrix (Caffe's base_conv_layer). Where that matrix is large (AlexNet's
+// layers) it is never materialised: forward and backward-filter pack the GEMM's B panels straight from the input
+// (Im2ColPanels, Im2ColTransposedPanels), and backward-data computes the column matrix in tiles that stay in cache,
+// each scattered back into dx before the next; small ones are built whole (Im2Col, Col2Im). The filters are packed
+// once per group for all the GEMMs of a call. Several images share one GEMM, their columns side by side,
 // so small outputs (LeNet's conv3 is 1×1) still make wide matrices for the micro-kernel. Chunks of images are spread
 // over the threads; with fewer chunks than threads the GEMM is threaded instead.
 public sealed unsafe partial class CpuAccelerator
@@ -16,8 +17,15 @@ public sealed unsafe partial class CpuAccelerator
     private const int ConvColumnBufferFloats = 1 << 20;  // caps Cg·R·S × columns of one chunk (and its buffers)
     private const int ConvColumnTileFloats = 1 << 17;    // a backward-data column tile: half a Zen 4 L2
 
+    /// <summary>
+    /// Above this many im2col floats per chunk of images the GEMMs read the input in place; below, the matrix is built
+    /// whole (it stays in cache, and whole-row copies cost less per float than packing panels from the image: LeNet's
+    /// forward ran 2× slower packed in place). Tests set 0 to run every shape through the in-place path.
+    /// </summary>
+    internal long ConvImplicitFloats { get; init; } = 1 << 19;
+
     /// <summary>How a convolution's batch is cut into chunks of images that share one GEMM.</summary>
-    private readonly record struct ConvPlan(int Images, int Chunks, int Crs, int Ohw)
+    private readonly record struct ConvPlan(int Images, int Chunks, int Crs, int Ohw, bool Implicit)
     {
         public int Columns => Images * Ohw;
         public (int N0, int Count) Chunk(int c, int n) => (c * Images, Math.Min(Images, n - c * Images));
@@ -32,7 +40,8 @@ public sealed unsafe partial class CpuAccelerator
         int chunks = (g.N + images - 1) / images;
         if (chunks >= Threads) chunks = Math.Min(g.N, (chunks + Threads - 1) / Threads * Threads);
         images = (g.N + chunks - 1) / chunks;
-        return new ConvPlan(images, (g.N + images - 1) / images, crs, ohw);
+        bool inPlace = (long)crs * images * ohw > ConvImplicitFloats;
+        return new ConvPlan(images, (g.N + images - 1) / images, crs, ohw, inPlace);
     }
 
     /// <summary>Runs body(chunk, gemmThreads, worker) for every chunk; workers own disjoint chunk ranges.</summary>
@@ -50,26 +59,37 @@ public sealed unsafe partial class CpuAccelerator
     {
         float* px = P(x), pw = P(w), py = P(y), pb = bias is null ? null : P(bias);
         var plan = Plan(g);
+        var filters = PackFilters(g, plan, pw, transpose: false);   // A of every chunk's GEMM: w_g (Kg, CgRS)
         ForConvChunks(plan, (chunk, gemmThreads, _) =>
         {
             var (n0, count) = plan.Chunk(chunk, g.N);
             int cols = count * plan.Ohw;
             // one image's output is written in place, (Kg, OH·OW) rows of y; several go through a buffer
             float[]? outBuf = count == 1 ? null : ArrayPool<float>.Shared.Rent(g.Kg * cols);
-            fixed (float* buf = outBuf)
+            float[]? colBuf = plan.Implicit ? null : ArrayPool<float>.Shared.Rent(plan.Crs * cols);
+            fixed (float* buf = outBuf, col = colBuf)
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
+                    float* xg = px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W;
                     float* outp = count == 1 ? py + ((long)n0 * g.K + grp * g.Kg) * plan.Ohw : buf;
                     float* bg = pb is null ? null : pb + grp * g.Kg;
                     if (bg is not null)   // the bias is the GEMM's initial C
                         for (int k = 0; k < g.Kg; k++) new Span<float>(outp + (long)k * cols, cols).Fill(bg[k]);
                     // out (Kg, count·OHW) = w_g (Kg, CgRS) · im2col(x) (CgRS, count·OHW) [+ bias]
-                    var im2col = new Im2ColPanels(px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W, g);
-                    Sgemm(g.Kg, cols, plan.Crs, 1f, new OperandA(false, pw + (long)grp * g.Kg * plan.Crs, plan.Crs),
-                        im2col, bg is null ? 0f : 1f, outp, cols, gemmThreads, WideGemm);
+                    float beta = bg is null ? 0f : 1f;
+                    if (plan.Implicit)
+                        Sgemm(g.Kg, cols, plan.Crs, 1f, filters[grp], new Im2ColPanels(xg, g), beta, outp, cols,
+                            gemmThreads, WideGemm);
+                    else
+                    {
+                        Im2Col(xg, g, count, col, cols);
+                        Sgemm(g.Kg, cols, plan.Crs, 1f, filters[grp], new MatrixPanels(false, col, cols), beta, outp,
+                            cols, gemmThreads, WideGemm);
+                    }
                     if (count > 1) ScatterOutput(outp, g, plan, n0, count, grp, py);
                 }
             if (outBuf is not null) ArrayPool<float>.Shared.Return(outBuf);
+            if (colBuf is not null) ArrayPool<float>.Shared.Return(colBuf);
         });
     }
 
@@ -77,11 +97,9 @@ public sealed unsafe partial class CpuAccelerator
     {
         float* pdy = P(dy), pw = P(w), pdx = P(dx);
         var plan = Plan(g);
-        // A of every tile's GEMM: w_gᵀ (CgRS, Kg), packed once per group
-        var filters = new PackedA[g.Groups];
-        for (int grp = 0; grp < g.Groups; grp++)
-            filters[grp] = new PackedA(true, plan.Crs, g.Kg, pw + (long)grp * g.Kg * plan.Crs, plan.Crs, WideGemm);
-        int tile = Math.Clamp((ConvColumnTileFloats / plan.Crs + 31) / 32 * 32, 32, 1024);
+        var filters = PackFilters(g, plan, pw, transpose: true);   // A of every tile's GEMM: w_gᵀ (CgRS, Kg)
+        int tile = plan.Implicit ? Math.Clamp((ConvColumnTileFloats / plan.Crs + 31) / 32 * 32, 32, 1024)
+            : plan.Columns;
         ForConvChunks(plan, (chunk, gemmThreads, _) =>
         {
             var (n0, count) = plan.Chunk(chunk, g.N);
@@ -102,7 +120,8 @@ public sealed unsafe partial class CpuAccelerator
                         // col (CgRS, n) = w_gᵀ (CgRS, Kg) · dy_g (Kg, columns [j0, j0 + n)); then dx += col2im(col)
                         Sgemm(plan.Crs, n, g.Kg, 1f, filters[grp], new MatrixPanels(false, dyg + j0, cols), 0f, col, n,
                             gemmThreads, WideGemm);
-                        Col2Im(col, n, g, j0, n, dxg);
+                        if (plan.Implicit) Col2Im(col, n, g, j0, n, dxg);
+                        else Col2Im(col, n, g, count, dxg);
                     }
                 }
             if (dyBuf is not null) ArrayPool<float>.Shared.Return(dyBuf);
@@ -128,17 +147,28 @@ public sealed unsafe partial class CpuAccelerator
                 int cols = count * plan.Ohw;
                 float* acc = pp + (long)worker * wlen;
                 float[]? dyBuf = count == 1 ? null : ArrayPool<float>.Shared.Rent(g.Kg * cols);
-                fixed (float* buf = dyBuf)
+                float[]? colBuf = plan.Implicit ? null : ArrayPool<float>.Shared.Rent(plan.Crs * cols);
+                fixed (float* buf = dyBuf, col = colBuf)
                     for (int grp = 0; grp < g.Groups; grp++)
                     {
                         float* dyg = count == 1 ? pdy + ((long)n0 * g.K + grp * g.Kg) * plan.Ohw : buf;
                         if (count > 1) GatherOutput(pdy, g, plan, n0, count, grp, buf);
+                        float* xg = px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W;
+                        float* dwg = acc + (long)grp * g.Kg * plan.Crs;
                         // dw_g (Kg, CgRS) += dy_g (Kg, count·OHW) · im2col(x)ᵀ (count·OHW, CgRS)
-                        var im2colT = new Im2ColTransposedPanels(px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W, g);
-                        Sgemm(g.Kg, plan.Crs, cols, 1f, new OperandA(false, dyg, cols), im2colT, 1f,
-                            acc + (long)grp * g.Kg * plan.Crs, plan.Crs, gemmThreads, WideGemm);
+                        var dyA = new OperandA(false, dyg, cols);
+                        if (plan.Implicit)
+                            Sgemm(g.Kg, plan.Crs, cols, 1f, dyA, new Im2ColTransposedPanels(xg, g), 1f, dwg, plan.Crs,
+                                gemmThreads, WideGemm);
+                        else
+                        {
+                            Im2Col(xg, g, count, col, cols);
+                            Sgemm(g.Kg, plan.Crs, cols, 1f, dyA, new MatrixPanels(true, col, cols), 1f, dwg, plan.Crs,
+                                gemmThreads, WideGemm);
+                        }
                     }
                 if (dyBuf is not null) ArrayPool<float>.Shared.Return(dyBuf);
+                if (colBuf is not null) ArrayPool<float>.Shared.Return(colBuf);
             });
             var dws = new Span<float>(pdw, wlen);
             new ReadOnlySpan<float>(pp, wlen).CopyTo(dws);
@@ -150,6 +180,19 @@ public sealed unsafe partial class CpuAccelerator
         }
         ArrayPool<float>.Shared.Return(partial);
         if (dbias is not null) BiasAddBackwardInternal(dy, dbias, g.N, g.K, plan.Ohw);
+    }
+
+    // Each group's filters w_g (Kg, CgRS), or transposed, packed once for all the GEMMs of one call.
+    private PackedA[] PackFilters(Conv2dGeometry g, ConvPlan plan, float* w, bool transpose)
+    {
+        var packed = new PackedA[g.Groups];
+        for (int grp = 0; grp < g.Groups; grp++)
+        {
+            float* wg = w + (long)grp * g.Kg * plan.Crs;
+            packed[grp] = transpose ? new PackedA(true, plan.Crs, g.Kg, wg, plan.Crs, WideGemm)
+                : new PackedA(false, g.Kg, plan.Crs, wg, plan.Crs, WideGemm);
+        }
+        return packed;
     }
 
     // dy of images [n0, n0 + count), group grp → dst (Kg, count·OHW), images side by side.
@@ -170,6 +213,68 @@ public sealed unsafe partial class CpuAccelerator
             for (int k = 0; k < g.Kg; k++)
                 new ReadOnlySpan<float>(src + (long)k * cols + j * plan.Ohw, plan.Ohw)
                     .CopyTo(new Span<float>(y + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw));
+    }
+
+    // x: (count, C, H, W) from the group's first channel → col (Cg·R·S, count·OH·OW), row stride ld, images side by
+    // side; zeros over the padding. Whole output rows at a time: the path for matrices that fit in cache.
+    private static void Im2Col(float* x, Conv2dGeometry g, int count, float* col, int ld)
+    {
+        int oh = g.OutH, ow = g.OutW, ohw = oh * ow;
+        for (int n = 0; n < count; n++)
+            for (int c = 0; c < g.Cg; c++)
+                for (int r = 0; r < g.R; r++)
+                    for (int s = 0; s < g.S; s++)
+                    {
+                        float* dst = col + ((long)(c * g.R + r) * g.S + s) * ld + n * ohw;
+                        float* plane = x + ((long)n * g.C + c) * g.H * g.W;
+                        for (int i = 0; i < oh; i++, dst += ow)
+                        {
+                            int ih = i * g.StrideH - g.PadH + r, iw0 = s - g.PadW;
+                            if ((uint)ih >= (uint)g.H) { new Span<float>(dst, ow).Clear(); continue; }
+                            float* src = plane + (long)ih * g.W;
+                            if (g.StrideW == 1 && iw0 >= 0 && iw0 + ow <= g.W)
+                            {
+                                new ReadOnlySpan<float>(src + iw0, ow).CopyTo(new Span<float>(dst, ow));
+                                continue;
+                            }
+                            for (int j = 0; j < ow; j++)
+                            {
+                                int iw = j * g.StrideW + iw0;
+                                dst[j] = (uint)iw < (uint)g.W ? src[iw] : 0f;
+                            }
+                        }
+                    }
+    }
+
+    // The adjoint of Im2Col: dx (count, C, H, W) from the group's first channel += every entry of col.
+    private static void Col2Im(float* col, int ld, Conv2dGeometry g, int count, float* dx)
+    {
+        int oh = g.OutH, ow = g.OutW, ohw = oh * ow;
+        for (int n = 0; n < count; n++)
+            for (int c = 0; c < g.Cg; c++)
+                for (int r = 0; r < g.R; r++)
+                    for (int s = 0; s < g.S; s++)
+                    {
+                        float* src = col + ((long)(c * g.R + r) * g.S + s) * ld + n * ohw;
+                        float* plane = dx + ((long)n * g.C + c) * g.H * g.W;
+                        for (int i = 0; i < oh; i++, src += ow)
+                        {
+                            int ih = i * g.StrideH - g.PadH + r, iw0 = s - g.PadW;
+                            if ((uint)ih >= (uint)g.H) continue;
+                            float* dst = plane + (long)ih * g.W;
+                            if (g.StrideW == 1 && iw0 >= 0 && iw0 + ow <= g.W)
+                            {
+                                var d = new Span<float>(dst + iw0, ow);
+                                System.Numerics.Tensors.TensorPrimitives.Add(d, new ReadOnlySpan<float>(src, ow), d);
+                                continue;
+                            }
+                            for (int j = 0; j < ow; j++)
+                            {
+                                int iw = j * g.StrideW + iw0;
+                                if ((uint)iw < (uint)g.W) dst[iw] += src[j];
+                            }
+                        }
+                    }
     }
 
     // The adjoint of the im2col matrix's columns [j0, j0 + count), held in col (Cg·R·S, count) with row stride ld:
