@@ -60,6 +60,7 @@ public sealed unsafe partial class CpuAccelerator
         float* px = P(x), pw = P(w), py = P(y), pb = bias is null ? null : P(bias);
         var plan = Plan(g);
         var filters = PackFilters(g, plan, pw, transpose: false);   // A of every chunk's GEMM: w_g (Kg, CgRS)
+        using var release = Release(filters);
         ForConvChunks(plan, (chunk, gemmThreads, _) =>
         {
             var (n0, count) = plan.Chunk(chunk, g.N);
@@ -98,6 +99,7 @@ public sealed unsafe partial class CpuAccelerator
         float* pdy = P(dy), pw = P(w), pdx = P(dx);
         var plan = Plan(g);
         var filters = PackFilters(g, plan, pw, transpose: true);   // A of every tile's GEMM: w_gᵀ (CgRS, Kg)
+        using var release = Release(filters);
         int tile = plan.Implicit ? Math.Clamp((ConvColumnTileFloats / plan.Crs + 31) / 32 * 32, 32, 1024)
             : plan.Columns;
         ForConvChunks(plan, (chunk, gemmThreads, _) =>
@@ -194,6 +196,13 @@ public sealed unsafe partial class CpuAccelerator
         }
         return packed;
     }
+
+    private sealed class Releaser(PackedA[] packed) : IDisposable
+    {
+        public void Dispose() { foreach (var p in packed) p.Dispose(); }
+    }
+
+    private static Releaser Release(PackedA[] packed) => new(packed);
 
     // dy of images [n0, n0 + count), group grp → dst (Kg, count·OHW), images side by side.
     private static void GatherOutput(float* dy, Conv2dGeometry g, ConvPlan plan, int n0, int count, int grp, float* dst)

@@ -155,17 +155,16 @@ internal static unsafe class CpuSgemm
     /// op(A) (m, k) packed once for every k-block, for GEMMs that share it (the column tiles of one convolution).
     /// Block pc starts at pc · RowsPadded and holds the MR-row panels of all rows, each kc×MR.
     /// </summary>
-    internal sealed class PackedA
+    internal sealed class PackedA : IDisposable
     {
-        private readonly float[] _data;   // pinned (allocated on the pinned heap)
-
+        // native memory: a pinned managed array of this size (100s of KB per call) would land on the large-object
+        // heap once per convolution and bring on full collections of a heap holding the whole model
         public PackedA(bool transA, int m, int k, float* a, int lda, bool wide)
         {
             Wide = UseWide(m, wide);
             int MR = Wide ? 12 : 6;
             RowsPadded = RoundUp(m, MR);
-            _data = GC.AllocateUninitializedArray<float>(Math.Max(1, RowsPadded * k), pinned: true);
-            Pointer = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_data));
+            Pointer = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1L, (long)RowsPadded * k) * sizeof(float), 64);
             for (int pc = 0; pc < k; pc += KC)
             {
                 int kc = Math.Min(KC, k - pc);
@@ -177,7 +176,13 @@ internal static unsafe class CpuSgemm
 
         public bool Wide { get; }
         public int RowsPadded { get; }
-        public float* Pointer { get; }
+        public float* Pointer { get; private set; }
+
+        public void Dispose()
+        {
+            if (Pointer is not null) NativeMemory.AlignedFree(Pointer);
+            Pointer = null;
+        }
     }
 
     /// <summary>B a stored matrix, (k, n) or transposed (n, k).</summary>
