@@ -122,7 +122,7 @@ public sealed unsafe partial class CpuAccelerator
                         // col (CgRS, n) = w_gᵀ (CgRS, Kg) · dy_g (Kg, columns [j0, j0 + n)); then dx += col2im(col)
                         Sgemm(plan.Crs, n, g.Kg, 1f, filters[grp], new MatrixPanels(false, dyg + j0, cols), 0f, col, n,
                             gemmThreads, WideGemm);
-                        if (plan.Implicit) Col2Im(col, n, g, j0, n, dxg);
+                        if (plan.Implicit) Col2ImColumns(col, n, g, j0, n, dxg);
                         else Col2Im(col, n, g, count, dxg);
                     }
                 }
@@ -288,7 +288,7 @@ public sealed unsafe partial class CpuAccelerator
 
     // The adjoint of the im2col matrix's columns [j0, j0 + count), held in col (Cg·R·S, count) with row stride ld:
     // dx (images, C, H, W) from the group's first channel += every entry at the input position it was read from.
-    private static void Col2Im(float* col, int ld, Conv2dGeometry g, int j0, int count, float* dx)
+    private static void Col2ImColumns(float* col, int ld, Conv2dGeometry g, int j0, int count, float* dx)
     {
         var runs = ArrayPool<PixelRun>.Shared.Rent(count);
         int n = PixelRun.Split(g, j0, count, runs), rows = g.Cg * g.R * g.S;
