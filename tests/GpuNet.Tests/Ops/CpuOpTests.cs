@@ -38,3 +38,13 @@ public sealed class CpuAvx2GemmOpTests : OpTests
     private readonly CpuAccelerator _acc = new() { WideGemm = false };
     protected override Accelerator Acc => _acc;
 }
+
+/// <summary>
+/// The op suite with every convolution reading its input in place (im2col panels packed from the image, column tiles
+/// for backward-data), the path AlexNet's large layers take; the default suite builds small im2col matrices whole.
+/// </summary>
+public sealed class CpuImplicitConvOpTests : OpTests
+{
+    private readonly CpuAccelerator _acc = new() { ConvImplicitFloats = 0 };
+    protected override Accelerator Acc => _acc;
+}

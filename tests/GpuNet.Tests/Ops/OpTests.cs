@@ -34,8 +34,10 @@ public abstract partial class OpTests : IDisposable
     public static TheoryData<bool, bool, int, int, int> GemmShapes()
     {
         var d = new TheoryData<bool, bool, int, int, int>();
-        foreach (var (m, n, k) in new[] { (1, 1, 1), (7, 13, 5), (6, 16, 8), (37, 45, 300), (130, 17, 9), (3, 200, 1),
-            (65, 129, 257) })
+        // the last two: a few rows and a large B (with B transposed the CPU computes Cᵀ = op(B)ᵀ · op(A)ᵀ)
+        var shapes = new[] { (1, 1, 1), (7, 13, 5), (6, 16, 8), (37, 45, 300), (130, 17, 9), (3, 200, 1),
+            (65, 129, 257), (5, 300, 3500), (20, 1100, 1000) };
+        foreach (var (m, n, k) in shapes)
             foreach (bool ta in new[] { false, true })
                 foreach (bool tb in new[] { false, true })
                     d.Add(ta, tb, m, n, k);
@@ -117,6 +119,35 @@ public abstract partial class OpTests : IDisposable
         GradCheck(x, r, dx.ToArray(), xd => Ref.Conv2d(xd, Rand.D(w), Rand.D(b), g), "conv dx");
         GradCheck(w, r, dw.ToArray(), wd => Ref.Conv2d(Rand.D(x), wd, Rand.D(b), g), "conv dw");
         GradCheck(b, r, db.ToArray(), bd => Ref.Conv2d(Rand.D(x), Rand.D(w), bd, g), "conv dbias");
+    }
+
+    // Shapes where the CPU's blocks cut through output rows and images: more pixels than one k-block of the GEMM
+    // (256, backward-filter), backward-data column tiles ending mid-row and mid-image, a 5×5 window over 48 channels
+    // (1200 rows: the im2col matrix in several k-blocks), strides and groups with them. Too big for finite
+    // differences: the gradients are checked against the exact adjoint in double.
+    public static TheoryData<Conv2dGeometry> ConvTileShapes() =>
+    [
+        new Conv2dGeometry(3, 5, 20, 23, 7, 3, 3, 1, 1, 1, 1),       // 460 pixels per image, rows of 23
+        new Conv2dGeometry(2, 48, 9, 9, 5, 5, 5, 1, 1, 2, 2),        // Cg·R·S 1200: column tiles of 128
+        new Conv2dGeometry(4, 40, 21, 19, 6, 5, 5, 2, 2, 2, 2, 2),   // strided, grouped, tiles of 288 over 440
+        new Conv2dGeometry(3, 6, 31, 29, 4, 11, 11, 4, 4, 1, 2),     // AlexNet-like conv1, uneven padding
+    ];
+
+    [AcceleratorTheory, MemberData(nameof(ConvTileShapes))]
+    public void Conv2d_matches_the_reference_where_blocks_cut_rows_and_images(Conv2dGeometry g)
+    {
+        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 40), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 41);
+        float[] b = Rand.Floats(g.K, 42), r = Rand.Floats(g.N * g.K * g.OutH * g.OutW, 43);
+        var y = Z(g.OutputShape); var dx = Z(g.InputShape); var dw = Z(g.FilterShape); var db = Z(g.K);
+        Acc.Conv2dForward(T(x, g.InputShape), T(w, g.FilterShape), T(b, g.K), y, g);
+        Acc.Conv2dBackwardData(T(r, g.OutputShape), T(w, g.FilterShape), dx, g);
+        Acc.Conv2dBackwardFilter(T(x, g.InputShape), T(r, g.OutputShape), dw, db, g);
+        var (rdx, rdw, rdb) = Ref.Conv2dBackward(Rand.D(x), Rand.D(w), Rand.D(r), g);
+        int crs = g.Cg * g.R * g.S, pixels = g.N * g.OutH * g.OutW;
+        Close.All(Ref.Conv2d(Rand.D(x), Rand.D(w), Rand.D(b), g), y.ToArray(), 1e-4, 1e-5 * crs, $"conv {g}");
+        Close.All(rdx, dx.ToArray(), 1e-4, 1e-5 * g.Kg * g.R * g.S, $"conv dx {g}");
+        Close.All(rdw, dw.ToArray(), 1e-4, 1e-5 * pixels, $"conv dw {g}");
+        Close.All(rdb, db.ToArray(), 1e-4, 1e-5 * pixels, $"conv dbias {g}");
     }
 
     // ---------------- Pooling ----------------

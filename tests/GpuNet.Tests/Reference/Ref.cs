@@ -48,6 +48,40 @@ public static class Ref
         return y;
     }
 
+    /// <summary>
+    /// The exact gradients of Σ dy · Conv2d(x, w, b): the same loops as <see cref="Conv2d"/>, each product's adjoint
+    /// accumulated (the convolution is linear, so no finite differences are needed for shapes too big for them).
+    /// </summary>
+    public static (double[] Dx, double[] Dw, double[] Db) Conv2dBackward(double[] x, double[] w, double[] dy,
+        GpuNet.Runtime.Conv2dGeometry g)
+    {
+        int oh = g.OutH, ow = g.OutW;
+        double[] dx = new double[x.Length], dw = new double[w.Length], db = new double[g.K];
+        for (int n = 0; n < g.N; n++)
+            for (int k = 0; k < g.K; k++)
+            {
+                int grp = k / g.Kg;
+                for (int i = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++)
+                    {
+                        double d = dy[((n * g.K + k) * oh + i) * ow + j];
+                        db[k] += d;
+                        for (int c = 0; c < g.Cg; c++)
+                            for (int r = 0; r < g.R; r++)
+                                for (int q = 0; q < g.S; q++)
+                                {
+                                    int ih = i * g.StrideH - g.PadH + r, iw = j * g.StrideW - g.PadW + q;
+                                    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                                    int xi = ((n * g.C + grp * g.Cg + c) * g.H + ih) * g.W + iw;
+                                    int wi = ((k * g.Cg + c) * g.R + r) * g.S + q;
+                                    dx[xi] += d * w[wi];
+                                    dw[wi] += d * x[xi];
+                                }
+                    }
+            }
+        return (dx, dw, db);
+    }
+
     public static double[] Pool2d(double[] x, GpuNet.Runtime.Pool2dGeometry g, bool max)
     {
         var y = new double[g.N * g.C * g.OutH * g.OutW];

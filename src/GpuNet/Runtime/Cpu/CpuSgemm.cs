@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace GpuNet.Runtime.Cpu;
 
@@ -23,15 +25,26 @@ internal static unsafe class CpuSgemm
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, CpuAccelerator? parallel, bool wide)
     {
-        // a matrix of at most 6 rows fits the 6×16 kernel exactly; the 12×32 one would compute half zeros
-        wide &= m > 6;
+        if (transB && m <= SwapRows && n >= 4 * m && (long)k * n >= SwapBFloats && k > 0 && alpha != 0f)
+        {
+            Scale(m, n, beta, c, ldc);
+            SgemmSwapped(transA, m, n, k, alpha, a, lda, b, ldb, c, ldc, parallel, wide);
+            return;
+        }
+        Sgemm(m, n, k, alpha, new OperandA(transA, a, lda), new MatrixPanels(transB, b, ldb), beta, c, ldc, parallel,
+            wide);
+    }
+
+    /// <summary>
+    /// C (m, n) = alpha · A · B + beta · C with B's panels packed by <paramref name="b"/> (a stored matrix, or a
+    /// convolution's input read as its im2col matrix) and A stored or packed beforehand (<see cref="PackedA"/>).
+    /// </summary>
+    public static void Sgemm<TB>(int m, int n, int k, float alpha, OperandA a, TB b, float beta, float* c, int ldc,
+        CpuAccelerator? parallel, bool wide) where TB : struct, IPanelSource
+    {
+        wide = a.Packed is not null ? a.Packed.Wide : UseWide(m, wide);
         int MR = wide ? 12 : 6, NR = wide ? 32 : 16;
-        if (beta != 1f)
-            for (int i = 0; i < m; i++)
-            {
-                var row = new Span<float>(c + (long)i * ldc, n);
-                if (beta == 0f) row.Clear(); else System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
-            }
+        Scale(m, n, beta, c, ldc);
         if (k == 0 || alpha == 0f || m == 0 || n == 0) return;
         if (parallel is not null && (parallel.Threads == 1 || (long)m * n * k < ParallelThreshold)) parallel = null;
 
@@ -49,8 +62,8 @@ internal static unsafe class CpuSgemm
                     for (int pc = 0; pc < k; pc += KC)
                     {
                         int kc = Math.Min(KC, k - pc);
-                        if (parallel is null) PackB(transB, b, ldb, pc, kc, jc, 0, panels, nc, pb, NR);
-                        else parallel.For(panels, 8, (p0, p1) => PackB(transB, b, ldb, pc, kc, jc, p0, p1, nc, pb, NR));
+                        if (parallel is null) PackB(b, pc, kc, jc, 0, panels, nc, pb, NR);
+                        else parallel.For(panels, 8, (p0, p1) => PackB(b, pc, kc, jc, p0, p1, nc, pb, NR));
 
                         int mBlocks = (m + MC - 1) / MC;
                         int nChunks = parallel is null ? 1
@@ -60,15 +73,15 @@ internal static unsafe class CpuSgemm
                         {
                             int ib = t / nChunks, chunk = t % nChunks;
                             int ic = ib * MC, mc = Math.Min(MC, m - ic);
-                            int p0 = (int)((long)panels * chunk / nChunks),
-                                p1 = (int)((long)panels * (chunk + 1) / nChunks);
-                            float[] packA = ArrayPool<float>.Shared.Rent(MC * KC);
-                            fixed (float* ap = packA)
+                            int p0 = (int)((long)panels * chunk / nChunks);
+                            int p1 = (int)((long)panels * (chunk + 1) / nChunks);
+                            float[]? packA = a.Packed is null ? ArrayPool<float>.Shared.Rent(MC * KC) : null;
+                            fixed (float* scratch = packA)
                             {
-                                PackA(transA, a, lda, ic, mc, pc, kc, ap, MR);
+                                float* ap = a.Panels(ic, mc, pc, kc, scratch, MR);
                                 Macro(kc, mc, nc, p0, p1, ap, pb, c + (long)ic * ldc + jc, ldc, alpha, wide);
                             }
-                            ArrayPool<float>.Shared.Return(packA);
+                            if (packA is not null) ArrayPool<float>.Shared.Return(packA);
                         }
                         if (parallel is null || tasks == 1) for (int t = 0; t < tasks; t++) RunTask(t);
                         else Parallel.For(0, tasks, parallel.ParallelOptions, RunTask);
@@ -79,22 +92,111 @@ internal static unsafe class CpuSgemm
         finally { ArrayPool<float>.Shared.Return(packB); }
     }
 
+    // a matrix of at most 6 rows fits the 6×16 kernel exactly; the 12×32 one would compute half zeros
+    private static bool UseWide(int m, bool wide) => wide && m > 6;
+
+    private static void Scale(int m, int n, float beta, float* c, int ldc)
+    {
+        if (beta == 1f) return;
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (long)i * ldc, n);
+            if (beta == 0f) row.Clear(); else System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    // A few rows times a large B stored (n, k) (a dense layer's forward on a small batch): packing B would stream
+    // all of it through memory twice for a handful of rows. Cᵀ (n, m) = B · op(A)ᵀ instead packs B as the A
+    // operand, in blocks that stay in cache, and the few rows of A as the B panels; Cᵀ goes through a buffer and is
+    // added to C transposed.
+    private const int SwapRows = 32;
+    private const long SwapBFloats = 1L << 20;
+
+    private static void SgemmSwapped(bool transA, int m, int n, int k, float alpha,
+        float* a, int lda, float* b, int ldb, float* c, int ldc, CpuAccelerator? parallel, bool wide)
+    {
+        float[] buffer = ArrayPool<float>.Shared.Rent(n * m);
+        fixed (float* t = buffer)
+        {
+            // t (n, m) = B (n, k) · op(A)ᵀ (k, m)
+            Sgemm(false, !transA, n, m, k, alpha, b, ldb, a, lda, 0f, t, m, parallel, wide);
+            for (int i = 0; i < m; i++)
+            {
+                float* row = c + (long)i * ldc;
+                for (int j = 0; j < n; j++) row[j] += t[(long)j * m + i];
+            }
+        }
+        ArrayPool<float>.Shared.Return(buffer);
+    }
+
     private static int RoundUp(int x, int m) => (x + m - 1) / m * m;
 
-    // Panels [p0, p1) of B's columns [jc, jc + nc), rows [pc, pc + kc) → dst, each panel kc×NR, zero-padded.
-    private static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int p0, int p1, int nc,
-        float* dst,
-        int NR)
+    /// <summary>Where B's packed panels come from: a stored matrix, or a convolution's input read in place.</summary>
+    internal interface IPanelSource
     {
-        for (int panel = p0; panel < p1; panel++)
+        /// <summary>B's rows [pc, pc + kc), columns [j0, j0 + nr) → dst (kc, NR) row-major, 0 past column nr.</summary>
+        void Pack(int pc, int kc, int j0, int nr, float* dst, int NR);
+    }
+
+    /// <summary>op(A): a stored matrix packed block by block as the GEMM goes, or packed beforehand.</summary>
+    internal readonly struct OperandA(bool trans, float* a, int ld, PackedA? packed = null)
+    {
+        public PackedA? Packed => packed;
+        public static implicit operator OperandA(PackedA p) => new(false, null, 0, p);
+
+        // The MR-row panels of rows [ic, ic + mc), columns [pc, pc + kc): packed into scratch, or PackedA's.
+        public float* Panels(int ic, int mc, int pc, int kc, float* scratch, int MR)
         {
-            int j0 = jc + panel * NR, nr = Math.Min(NR, nc - panel * NR);
-            float* d = dst + (long)panel * kc * NR;
-            if (!transB)
+            if (packed is not null) return packed.Pointer + (long)pc * packed.RowsPadded + (long)ic * kc;
+            PackA(trans, a, ld, ic, mc, pc, kc, scratch, MR);
+            return scratch;
+        }
+    }
+
+    /// <summary>
+    /// op(A) (m, k) packed once for every k-block, for GEMMs that share it (the column tiles of one convolution).
+    /// Block pc starts at pc · RowsPadded and holds the MR-row panels of all rows, each kc×MR.
+    /// </summary>
+    internal sealed class PackedA : IDisposable
+    {
+        // native memory: a pinned managed array of this size (100s of KB per call) would land on the large-object
+        // heap once per convolution and bring on full collections of a heap holding the whole model
+        public PackedA(bool transA, int m, int k, float* a, int lda, bool wide)
+        {
+            Wide = UseWide(m, wide);
+            int MR = Wide ? 12 : 6;
+            RowsPadded = RoundUp(m, MR);
+            Pointer = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1L, (long)RowsPadded * k) * sizeof(float), 64);
+            for (int pc = 0; pc < k; pc += KC)
+            {
+                int kc = Math.Min(KC, k - pc);
+                for (int ic = 0; ic < m; ic += MC)
+                    PackA(transA, a, lda, ic, Math.Min(MC, m - ic), pc, kc,
+                        Pointer + (long)pc * RowsPadded + (long)ic * kc, MR);
+            }
+        }
+
+        public bool Wide { get; }
+        public int RowsPadded { get; }
+        public float* Pointer { get; private set; }
+
+        public void Dispose()
+        {
+            if (Pointer is not null) NativeMemory.AlignedFree(Pointer);
+            Pointer = null;
+        }
+    }
+
+    /// <summary>B a stored matrix, (k, n) or transposed (n, k).</summary>
+    internal readonly struct MatrixPanels(bool trans, float* b, int ld) : IPanelSource
+    {
+        public void Pack(int pc, int kc, int j0, int nr, float* d, int NR)
+        {
+            if (!trans)
             {
                 for (int p = 0; p < kc; p++)
                 {
-                    float* s = b + (long)(pc + p) * ldb + j0;
+                    float* s = b + (long)(pc + p) * ld + j0;
                     if (nr == NR) for (int v = 0; v < NR; v += 8)
                         Vector256.Store(Vector256.Load(s + v), d + p * NR + v);
                     else
@@ -102,20 +204,28 @@ internal static unsafe class CpuSgemm
                         int j = 0; for (; j < nr; j++) d[p * NR + j] = s[j]; for (; j < NR; j++) d[p * NR + j] = 0f;
                     }
                 }
+                return;
             }
-            else
-            {
-                for (int j = 0; j < NR; j++)
-                {
-                    if (j < nr)
-                    {
-                        float* s = b + (long)(j0 + j) * ldb + pc;
-                        for (int p = 0; p < kc; p++) d[p * NR + j] = s[p];
-                    }
-                    else for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
-                }
-            }
+            // B stored (n, k): the panel's NR rows of B, kc floats each, transposed 4 rows × 8 floats at a time
+            PackRows(b + (long)j0 * ld + pc, ld, kc, nr, d, NR);
         }
+    }
+
+    /// <summary>nr rows of kc floats (row j at src + j·ld) → dst[p·NR + j], zero for nr ≤ j &lt; NR.</summary>
+    internal static void PackRows(float* src, long ld, int kc, int nr, float* d, int NR)
+    {
+        int j = 0;
+        for (; j + 4 <= nr; j += 4) PackTransposed4(src + j * ld, ld, kc, d + j, NR);
+        for (; j < nr; j++) { float* s = src + j * ld; for (int p = 0; p < kc; p++) d[p * NR + j] = s[p]; }
+        for (; j < NR; j++) for (int p = 0; p < kc; p++) d[p * NR + j] = 0f;
+    }
+
+    // Panels [p0, p1) of B's columns [jc, jc + nc), rows [pc, pc + kc) → dst, each panel kc×NR, zero-padded.
+    private static void PackB<TB>(TB b, int pc, int kc, int jc, int p0, int p1, int nc, float* dst, int NR)
+        where TB : struct, IPanelSource
+    {
+        for (int panel = p0; panel < p1; panel++)
+            b.Pack(pc, kc, jc + panel * NR, Math.Min(NR, nc - panel * NR), dst + (long)panel * kc * NR, NR);
     }
 
     // A's rows [ic, ic + mc), columns [pc, pc + kc) → dst as MR-row panels, each kc×MR, zero-padded.
@@ -126,15 +236,14 @@ internal static unsafe class CpuSgemm
             int mr = Math.Min(MR, mc - ir);
             if (!transA)
             {
-                for (int r = 0; r < MR; r++)
+                int r = 0;
+                for (; r + 4 <= mr; r += 4) PackTransposed4(a + (long)(ic + ir + r) * lda + pc, lda, kc, dst + r, MR);
+                for (; r < mr; r++)
                 {
-                    if (r < mr)
-                    {
-                        float* s = a + (long)(ic + ir + r) * lda + pc;
-                        for (int p = 0; p < kc; p++) dst[p * MR + r] = s[p];
-                    }
-                    else for (int p = 0; p < kc; p++) dst[p * MR + r] = 0f;
+                    float* s = a + (long)(ic + ir + r) * lda + pc;
+                    for (int p = 0; p < kc; p++) dst[p * MR + r] = s[p];
                 }
+                for (; r < MR; r++) for (int p = 0; p < kc; p++) dst[p * MR + r] = 0f;
             }
             else
             {
@@ -146,6 +255,35 @@ internal static unsafe class CpuSgemm
                     for (; r < MR; r++) dst[p * MR + r] = 0f;
                 }
             }
+        }
+    }
+
+    // Four rows of kc floats (row i at src + i·ld) → dst[p·stride + i] for p < kc: the packing of an operand stored
+    // across the panel, 4×8 blocks transposed in registers (two unpacks and a shuffle per pair of columns).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PackTransposed4(float* src, long ld, int kc, float* dst, int stride)
+    {
+        int p = 0;
+        if (Avx.IsSupported)
+            for (; p + 8 <= kc; p += 8)
+            {
+                var r0 = Avx.LoadVector256(src + p); var r1 = Avx.LoadVector256(src + ld + p);
+                var r2 = Avx.LoadVector256(src + 2L * ld + p); var r3 = Avx.LoadVector256(src + 3L * ld + p);
+                // t0 = (r0₀ r1₀ r0₁ r1₁ | r0₄ r1₄ r0₅ r1₅), t1 the same with columns 2, 3 | 6, 7; t2, t3 for r2, r3
+                var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+                var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+                var c04 = Avx.Shuffle(t0, t2, 0x44); var c15 = Avx.Shuffle(t0, t2, 0xEE);   // (column 0 | column 4) …
+                var c26 = Avx.Shuffle(t1, t3, 0x44); var c37 = Avx.Shuffle(t1, t3, 0xEE);
+                float* d = dst + (long)p * stride;
+                Vector128.Store(c04.GetLower(), d); Vector128.Store(c15.GetLower(), d + stride);
+                Vector128.Store(c26.GetLower(), d + 2L * stride); Vector128.Store(c37.GetLower(), d + 3L * stride);
+                Vector128.Store(c04.GetUpper(), d + 4L * stride); Vector128.Store(c15.GetUpper(), d + 5L * stride);
+                Vector128.Store(c26.GetUpper(), d + 6L * stride); Vector128.Store(c37.GetUpper(), d + 7L * stride);
+            }
+        for (; p < kc; p++)
+        {
+            float* d = dst + (long)p * stride;
+            d[0] = src[p]; d[1] = src[ld + p]; d[2] = src[2L * ld + p]; d[3] = src[3L * ld + p];
         }
     }
 
