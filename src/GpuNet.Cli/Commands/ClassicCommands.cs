@@ -43,8 +43,7 @@ internal static class ClassicCommands
         };
         var layers = new Option<string>("--layers")
         {
-            Description =
-            "Hidden layer sizes (e.g. 10,10), or all sizes input,…,output (e.g. 4,10,3)",
+            Description = "Hidden layer sizes (e.g. 10,10), or all sizes input,…,output (e.g. 4,10,3)",
             DefaultValueFactory = _ => "64"
         };
         var activation = new Option<string>("--activation")
@@ -83,8 +82,7 @@ internal static class ClassicCommands
         };
         var pretrain = new Option<int>("--pretrain-epochs")
         {
-            Description =
-            "Layer-wise stacked-autoencoder pretraining epochs per hidden layer (0: none)",
+            Description = "Layer-wise stacked-autoencoder pretraining epochs per hidden layer (0: none)",
             DefaultValueFactory = _ => 0
         };
         var seed = new Option<ulong>("--seed")
@@ -180,8 +178,8 @@ internal static class ClassicCommands
     {
         var obs = new Option<string>("--observations")
         {
-            Description =
-            "The observed tosses, 0 or 1, comma-separated (e.g. 1,1,0,1,0,0,1,0,1,1)", Required = true
+            Description = "The observed tosses, 0 or 1, comma-separated (e.g. 1,1,0,1,0,0,1,0,1,1)",
+            Required = true
         };
         var init = new Option<string>("--init")
         {
@@ -238,8 +236,7 @@ internal static class ClassicCommands
             new("--data") { Description = "CSV file of numeric columns (header optional)", Required = true };
         Option<int?> Label() => new("--label-column")
         {
-            Description =
-            "A label column to leave out of the features (0-based, −1: last); also reports cluster purity"
+            Description = "A label column to leave out of the features (0-based, −1: last); also reports cluster purity"
         };
         Option<int> K() => new("--k") { Description = "Number of clusters", Required = true };
         Option<ulong> Seed() => new("--seed") { Description = "Seed for initialisation", DefaultValueFactory = _ => 1 };
@@ -248,8 +245,8 @@ internal static class ClassicCommands
         var (data1, label1, k1, seed1, json1) = (Data(), Label(), K(), Seed(), Json());
         var restarts = new Option<int>("--restarts")
         {
-            Description =
-            "k-means++ restarts; the lowest within-cluster sum of squares wins", DefaultValueFactory = _ => 10
+            Description = "k-means++ restarts; the lowest within-cluster sum of squares wins",
+            DefaultValueFactory = _ => 10
         };
         var kmeans =
             new Command("kmeans",
@@ -290,8 +287,8 @@ internal static class ClassicCommands
         };
         var tol = new Option<double>("--tolerance")
         {
-            Description =
-            "Converged when the log-likelihood changes by less than this (relative)", DefaultValueFactory = _ => 1e-6
+            Description = "Converged when the log-likelihood changes by less than this (relative)",
+            DefaultValueFactory = _ => 1e-6
         };
         var reg = new Option<double>("--reg")
         {

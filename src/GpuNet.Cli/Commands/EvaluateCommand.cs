@@ -20,20 +20,18 @@ internal static class EvaluateCommand
         { Description = "Checkpoint written by `gpunet train` (e.g. RUN/best.ckpt)", Required = true };
         var data = new Option<string>("--data")
         {
-            Description =
-            "Image folder to evaluate, one sub-folder per class (e.g. DIR/test)", Required = true
+            Description = "Image folder to evaluate, one sub-folder per class (e.g. DIR/test)",
+            Required = true
         };
         var json = new Option<bool>("--json")
         {
-            Description =
-            "Print one JSON object (accuracy, top5, loss, count, classes, confusion) instead of tables"
+            Description = "Print one JSON object (accuracy, top5, loss, count, classes, confusion) instead of tables"
         };
         var strict =
             new Option<bool>("--strict") { Description = "Stop at the first unreadable image instead of skipping it" };
         var tenCrop = new Option<bool>("--ten-crop")
         {
-            Description =
-            "Average the softmax over ten crops (corners, centre, mirrored), as in the AlexNet paper"
+            Description = "Average the softmax over ten crops (corners, centre, mirrored), as in the AlexNet paper"
         };
         var workers = new Option<int>("--workers")
         {

@@ -10,8 +10,8 @@ internal static class MakeShapesCommand
     {
         var output = new Option<string>("--out", "-o")
         {
-            Description =
-            "Folder to create: OUT/train/<class>/*.jpg and OUT/test/<class>/*.jpg", Required = true
+            Description = "Folder to create: OUT/train/<class>/*.jpg and OUT/test/<class>/*.jpg",
+            Required = true
         };
         var perClass = new Option<int>("--per-class")
         {
@@ -25,8 +25,8 @@ internal static class MakeShapesCommand
         };
         var size = new Option<int>("--size")
         {
-            Description =
-            "Shorter side of the images in pixels (the longer is up to 1.35x)", DefaultValueFactory = _ => 96
+            Description = "Shorter side of the images in pixels (the longer is up to 1.35x)",
+            DefaultValueFactory = _ => 96
         };
         var seed = new Option<ulong>("--seed")
         {

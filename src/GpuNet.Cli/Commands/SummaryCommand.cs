@@ -16,8 +16,7 @@ internal static class SummaryCommand
         };
         var classes = new Option<int?>("--classes")
         {
-            Description =
-            "Number of output classes (default: 10 for lenet5 and alexnet-small, 1000 for alexnet)"
+            Description = "Number of output classes (default: 10 for lenet5 and alexnet-small, 1000 for alexnet)"
         };
         var devices = new Option<string?>("--devices")
         {

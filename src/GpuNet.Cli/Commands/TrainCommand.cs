@@ -37,8 +37,7 @@ internal static class TrainCommand
         };
         var lr = new Option<float?>("--lr")
         {
-            Description =
-            $"Initial learning rate ({ByModel(d.LearningRate, a.LearningRate)})"
+            Description = $"Initial learning rate ({ByModel(d.LearningRate, a.LearningRate)})"
         };
         var momentum = new Option<float>("--momentum")
         {
@@ -59,8 +58,7 @@ internal static class TrainCommand
         };
         var init = new Option<string?>("--init")
         {
-            Description =
-            $"Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet ({ByModel(d.Init, a.Init)})"
+            Description = $"Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet ({ByModel(d.Init, a.Init)})"
         };
         var loss = new Option<string>("--loss")
         {
@@ -69,8 +67,8 @@ internal static class TrainCommand
         };
         var seed = new Option<ulong>("--seed")
         {
-            Description =
-            "Seed for initialisation, validation split, shuffling and dropout", DefaultValueFactory = _ => d.Seed
+            Description = "Seed for initialisation, validation split, shuffling and dropout",
+            DefaultValueFactory = _ => d.Seed
         };
         var val = new Option<double>("--validation")
         {
@@ -84,8 +82,7 @@ internal static class TrainCommand
         };
         var strict = new Option<bool>("--strict")
         {
-            Description =
-            "Stop at the first unreadable image instead of skipping it with a warning"
+            Description = "Stop at the first unreadable image instead of skipping it with a warning"
         };
         var device = Common.Device();
         var devices = new Option<string?>("--devices")
@@ -112,8 +109,7 @@ internal static class TrainCommand
         };
         var evalTf = new Option<string?>("--eval-transform")
         {
-            Description =
-            $"Evaluation transform steps, deterministic ({defEval})"
+            Description = $"Evaluation transform steps, deterministic ({defEval})"
         };
         var tenCrop = new Option<bool>("--ten-crop")
         {
@@ -122,8 +118,8 @@ internal static class TrainCommand
         };
         var workers = new Option<int>("--workers")
         {
-            Description =
-            "Threads decoding and augmenting images (0: one per core)", DefaultValueFactory = _ => 0
+            Description = "Threads decoding and augmenting images (0: one per core)",
+            DefaultValueFactory = _ => 0
         };
         var prefetch = new Option<int>("--prefetch")
         {
@@ -143,14 +139,13 @@ internal static class TrainCommand
         };
         var maxPixels = new Option<long>("--max-pixels")
         {
-            Description =
-            "Refuse images larger than this many pixels before decoding (decompression bombs)",
+            Description = "Refuse images larger than this many pixels before decoding (decompression bombs)",
             DefaultValueFactory = _ => d.MaxPixels
         };
         var split = new Option<string>("--split")
         {
-            Description =
-            "TRAIN/VAL/TEST ratios for a folder without train/ (seeded)", DefaultValueFactory = _ => d.SplitRatios
+            Description = "TRAIN/VAL/TEST ratios for a folder without train/ (seeded)",
+            DefaultValueFactory = _ => d.SplitRatios
         };
         var output = new Option<string?>("--out", "-o")
         {
@@ -165,8 +160,7 @@ internal static class TrainCommand
         };
         var resume = new Option<string?>("--resume")
         {
-            Description =
-            "Continue the run in this folder from its last completed epoch"
+            Description = "Continue the run in this folder from its last completed epoch"
         };
 
         var cmd = new Command("train", "Train a model on an image folder, keep the best checkpoint on validation, " +
