@@ -35,8 +35,7 @@ internal static class Common
 
     /// <summary>
     /// Runs a command body; bad input becomes one red line on stderr naming what is wrong, and exit code 1 (2 for
-    /// usage).
-    /// An <see cref="IOException"/> (a file that cannot be read or saved, a full disk) is one such line too.
+    /// usage). An <see cref="IOException"/> (a file that cannot be read or saved, a full disk) is one such line too.
     /// A rank of an mpirun job that fails says so with its rank, then ends the whole job (MPI_Abort): the other ranks
     /// would otherwise wait for it forever.
     /// </summary>
@@ -75,8 +74,7 @@ internal static class Common
 
     /// <summary>
     /// Creates the folder <paramref name="outDir"/> by letting <paramref name="write"/> fill a temporary sibling that
-    /// is
-    /// renamed at the end, so an interrupted run leaves no half folder behind. An existing non-empty folder is an
+    /// is renamed at the end, so an interrupted run leaves no half folder behind. An existing non-empty folder is an
     /// error.
     /// </summary>
     public static void WriteFolder(string outDir, Action<string> write)

@@ -88,8 +88,7 @@ public static unsafe partial class TurboJpeg
     /// Decodes a JPEG to interleaved RGB (gray JPEGs stay one channel unless <paramref name="rgb"/>). CMYK and YCCK
     /// images are converted to RGB assuming Adobe's inverted CMYK (what Photoshop writes), with no colour management.
     /// Images over <paramref name="maxPixels"/> are refused before any pixel memory is allocated. A truncated file is
-    /// an
-    /// error; other libjpeg warnings (extraneous bytes before a marker, say) leave a fully decoded image and are
+    /// an error; other libjpeg warnings (extraneous bytes before a marker, say) leave a fully decoded image and are
     /// accepted.
     /// With <paramref name="minShorterSide"/> &gt; 0 the image is decoded at ½, ¼ or ⅛ scale in the DCT domain (the
     /// smallest that keeps the shorter side at least that long, <see cref="ImageDecoder.JpegScale"/>).
@@ -142,8 +141,7 @@ public static unsafe partial class TurboJpeg
 
     /// <summary>
     /// Encodes interleaved gray (1 channel), RGB (3) or CMYK (4, written as YCCK) pixels. Chroma is subsampled 4:2:0
-    /// for
-    /// RGB unless <paramref name="subsample"/> is false.
+    /// for RGB unless <paramref name="subsample"/> is false.
     /// </summary>
     public static byte[] Encode(int width, int height, int channels, ReadOnlySpan<byte> pixels, int quality = 90,
         bool progressive = false, bool subsample = true)

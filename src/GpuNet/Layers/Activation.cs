@@ -51,8 +51,7 @@ public sealed class Activation(string name, ActivationKind kind,
 /// Inverted dropout: at training time keeps each unit with probability 1 − p and scales it by 1/(1 − p).
 /// </summary>
 /// <remarks>A tower of a split model holding columns [rowOffset, rowOffset + width) of a globalRow-wide activation
-/// passes
-/// them so its masks are exactly the undivided layer's.</remarks>
+/// passes them so its masks are exactly the undivided layer's.</remarks>
 public sealed class Dropout(string name, float p, uint seed, int rowOffset = 0, int globalRow = 0) : BufferedLayer(name)
 {
     private Tensor? _mask;

@@ -71,8 +71,7 @@ public abstract partial class Accelerator
 
     /// <summary>
     /// Binary cross-entropy on logits (sigmoid fused, stable for large |z|): loss_i = mean_d [max(z,0) − z·t + log(1 +
-    /// e^−|z|)],
-    /// targets in [0, 1].
+    /// e^−|z|)], targets in [0, 1].
     /// </summary>
     public void BinaryCrossEntropyForward(Tensor logits, Tensor target,
         Tensor loss)

@@ -15,8 +15,7 @@ public static class Evaluator
     /// <summary>
     /// Evaluates the store entries <paramref name="items"/> through the loader's transform. With
     /// <paramref name="views"/> = 10 (a ten-crop transform) each image's class probabilities are the mean of the
-    /// softmax
-    /// over its ten crops, as in the paper; the loss is then −log of that mean at the true class. A cancelled
+    /// softmax over its ten crops, as in the paper; the loss is then −log of that mean at the true class. A cancelled
     /// <paramref name="ct"/> stops it between batches (OperationCanceledException).
     /// </summary>
     public static EvaluationResult Evaluate(INetwork model, BatchLoader loader, IReadOnlyList<int> items,

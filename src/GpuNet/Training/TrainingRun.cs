@@ -74,8 +74,7 @@ public sealed class TrainingRun : IDisposable
     /// <summary>
     /// Sets a run up: validates the options, opens the devices (a bad name fails before any data is read) and the data,
     /// builds the model and its transforms, then initialises the weights or, when resuming, restores weights,
-    /// optimizer,
-    /// state and history from last.ckpt and metrics.csv.
+    /// optimizer, state and history from last.ckpt and metrics.csv.
     /// </summary>
     public static TrainingRun Open(TrainOptions o, ITrainingObserver obs, bool resume = false,
         CancellationToken ct = default, IGradientReducer? ranks = null)

@@ -10,8 +10,7 @@ namespace GpuNet.Tests.Models;
 /// <summary>
 /// The two-tower AlexNet against the single-device grouped model with the same weights, on a device pair: logits and
 /// every parameter gradient within 1e-4 (relative to each tensor's largest magnitude), the bytes crossing devices equal
-/// to
-/// the analytic count, weights within 1e-3 after 5 SGD steps, and a split checkpoint round trip.
+/// to the analytic count, weights within 1e-3 after 5 SGD steps, and a split checkpoint round trip.
 /// </summary>
 public abstract class TwoTowerTests
 {

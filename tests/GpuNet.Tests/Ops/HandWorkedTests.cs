@@ -81,8 +81,7 @@ public sealed class HandWorkedTests : IDisposable
     public void Adam_three_steps_by_hand()
     {
         // w = 1, constant g = 0.5, lr 0.1, β1 0.9, β2 0.999, ε 0: m̂ = g and v̂ = g² at every step (bias correction is
-        // exact
-        // for a constant gradient), so each step moves w by exactly lr · g/|g| = 0.1: 1 → 0.9 → 0.8 → 0.7.
+        // exact for a constant gradient), so each step moves w by exactly lr · g/|g| = 0.1: 1 → 0.9 → 0.8 → 0.7.
         using var w = _acc.FromHost([1f], 1); using var g = _acc.FromHost([0.5f], 1);
         using var m = _acc.Zeros(1); using var v = _acc.Zeros(1);
         float[] expected = [0.9f, 0.8f, 0.7f];

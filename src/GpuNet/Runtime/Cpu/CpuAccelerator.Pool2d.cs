@@ -48,8 +48,7 @@ public sealed unsafe partial class CpuAccelerator
     }
 
     // Index (h·W + w) of the first maximum in output cell (i, j)'s window; padding never wins; a NaN wins, as in
-    // libtorch
-    // (a diverging network must not be masked by a pooling layer).
+    // libtorch (a diverging network must not be masked by a pooling layer).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int ArgMax(float* plane, Pool2dGeometry g, int i, int j)
     {
