@@ -88,6 +88,8 @@ public sealed class MpiCliTests : IDisposable
         var job = MpiRun(2, null, TrainArgs(data, parallel, 1));
         Assert.True(job.Code == 0, job.Err + job.Out);
         Assert.Contains("2 ranks", job.Out);
+        // ranks write to mpirun's pseudo-terminals: no terminal escapes may reach the job's log
+        Assert.DoesNotContain('\u001b', job.Out + job.Err);
         var (code, output, err) = ChildProcess.Gpunet(null, TrainArgs(data, single, 1));
         Assert.True(code == 0, err);
 
