@@ -8,7 +8,8 @@ public static class Program
     public static int Main(string[] args)
     {
         // mpirun gives every rank a pseudo-terminal: .NET would then write terminal set-up and colour-reset escapes
-        // into the job's output, which is read as a log. A dumb terminal has none (read before the console's first use).
+        // into the job's output, which is read as a log. A dumb terminal has none (TERM is read at the console's
+        // first use).
         if (GpuNet.Distributed.DataParallel.UnderMpirun) Environment.SetEnvironmentVariable("TERM", "dumb");
         var root = new RootCommand(
             "GpuNet: a deep-learning engine in C# with a managed CPU accelerator and ILGPU kernels on CUDA, OpenCL " +
