@@ -1,4 +1,5 @@
 using GpuNet.Distributed;
+using GpuNet.Layers;
 using GpuNet.Losses;
 using GpuNet.Models;
 using GpuNet.Optim;
@@ -61,11 +62,18 @@ public sealed class Trainer
         ReadOnlySpan<int> labels, Tensor stats)
     {
         model.Step++;
+        ForwardBackward(model, loss, input, labels, stats, lossWeight: 1, gradientsReady: null);
+        optimizer.Step(model.Parameters);
+    }
+
+    /// <summary>Forward, loss (added to stats on the device) and backward of one batch: every step's core.</summary>
+    private static void ForwardBackward(INetwork model, Loss loss, ReadOnlySpan<float> input, ReadOnlySpan<int> labels,
+        Tensor stats, double lossWeight, Action<IReadOnlyList<Parameter>>? gradientsReady)
+    {
         var z = model.Forward(input, labels.Length, training: true);
         loss.Compute(z, labels);
         loss.Accumulate(stats);
-        model.Backward(loss.Backward());
-        optimizer.Step(model.Parameters);
+        model.Backward(loss.Backward(lossWeight), gradientsReady);
     }
 
     /// <summary>
@@ -80,13 +88,7 @@ public sealed class Trainer
         model.Step++;
         int n = labels.Length;
         ranks.BeginStep(model, n, stop);
-        if (n > 0)
-        {
-            var z = model.Forward(input, n, training: true);
-            loss.Compute(z, labels);
-            loss.Accumulate(stats);
-            model.Backward(loss.Backward(ranks.LossWeight(n)), ranks.GradientsReady);
-        }
+        if (n > 0) ForwardBackward(model, loss, input, labels, stats, ranks.LossWeight(n), ranks.GradientsReady);
         var (count, anyStop) = ranks.FinishStep();
         if (count > 0) optimizer.Step(model.Parameters);
         return (count, anyStop);
