@@ -1,13 +1,16 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using static GpuNet.Runtime.Cpu.CpuSgemm;
 
 namespace GpuNet.Runtime.Cpu;
 
-// Convolution as a GEMM over the im2col matrix (Caffe's base_conv_layer). Where that matrix is large (AlexNet's
-// layers) it is never materialised: forward and backward-filter pack the GEMM's B panels straight from the input
-// (Im2ColPanels, Im2ColTransposedPanels), and backward-data computes the column matrix in tiles that stay in cache,
-// each scattered back into dx before the next; small ones are built whole (Im2Col, Col2Im). The filters are packed
+// Convolution as a GEMM over the im2col matrix (Caffe's base_conv_layer). Each chunk's input is first rewritten with
+// its padding filled in and its rows split by the stride (PhasedInput), so every stretch of an im2col row is a plain
+// copy, whatever the stride or padding. Where the matrix is large (AlexNet's layers) it is never materialised:
+// forward and backward-filter pack the GEMM's B panels straight from the phased input (Im2ColPanels,
+// Im2ColTransposedPanels), and backward-data computes the column matrix in tiles that stay in cache, each added back
+// before the next; small ones are built whole (Im2Col, then Col2Im with all columns). The filters are packed
 // once per group for all the GEMMs of a call. Several images share one GEMM, their columns side by side,
 // so small outputs (LeNet's conv3 is 1×1) still make wide matrices for the micro-kernel. Chunks of images are spread
 // over the threads; with fewer chunks than threads the GEMM is threaded instead.
@@ -72,10 +75,12 @@ public sealed unsafe partial class CpuAccelerator
             // one image's output is written in place, (Kg, OH·OW) rows of y; several go through a buffer
             float[]? outBuf = count == 1 ? null : ArrayPool<float>.Shared.Rent(g.Kg * cols);
             float[]? colBuf = plan.Implicit ? null : ArrayPool<float>.Shared.Rent(plan.Crs * cols);
-            fixed (float* buf = outBuf, col = colBuf)
+            float[] inBuf = ArrayPool<float>.Shared.Rent(PhasedInput.Floats(g, count));
+            fixed (float* buf = outBuf, col = colBuf, pin = inBuf)
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
-                    float* xg = px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W;
+                    var xp = new PhasedInput(g, count, pin);
+                    xp.Load(px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W);
                     float* outp = count == 1 ? py + ((long)n0 * g.K + grp * g.Kg) * plan.Ohw : buf;
                     float* bg = pb is null ? null : pb + grp * g.Kg;
                     if (bg is not null)   // the bias is the GEMM's initial C
@@ -83,11 +88,11 @@ public sealed unsafe partial class CpuAccelerator
                     // out (Kg, count·OHW) = w_g (Kg, CgRS) · im2col(x) (CgRS, count·OHW) [+ bias]
                     float beta = bg is null ? 0f : 1f;
                     if (plan.Implicit)
-                        Sgemm(g.Kg, cols, plan.Crs, 1f, filters[grp], new Im2ColPanels(xg, g), beta, outp, cols,
+                        Sgemm(g.Kg, cols, plan.Crs, 1f, filters[grp], new Im2ColPanels(xp, g), beta, outp, cols,
                             gemmThreads, WideGemm);
                     else
                     {
-                        Im2Col(xg, g, count, col, cols);
+                        Im2Col(xp, g, count, col, cols);
                         Sgemm(g.Kg, cols, plan.Crs, 1f, filters[grp], new MatrixPanels(false, col, cols), beta, outp,
                             cols, gemmThreads, WideGemm);
                     }
@@ -95,6 +100,7 @@ public sealed unsafe partial class CpuAccelerator
                 }
             if (outBuf is not null) ArrayPool<float>.Shared.Return(outBuf);
             if (colBuf is not null) ArrayPool<float>.Shared.Return(colBuf);
+            ArrayPool<float>.Shared.Return(inBuf);
         });
     }
 
@@ -114,24 +120,27 @@ public sealed unsafe partial class CpuAccelerator
             new Span<float>(pdx + n0 * imageFloats, (int)(count * imageFloats)).Clear();
             float[]? dyBuf = count == 1 ? null : ArrayPool<float>.Shared.Rent(g.Kg * cols);
             float[] colBuf = ArrayPool<float>.Shared.Rent(plan.Crs * tw);
-            fixed (float* buf = dyBuf, col = colBuf)
+            float[] inBuf = ArrayPool<float>.Shared.Rent(PhasedInput.Floats(g, count));
+            fixed (float* buf = dyBuf, col = colBuf, pin = inBuf)
                 for (int grp = 0; grp < g.Groups; grp++)
                 {
                     float* dyg = count == 1 ? pdy + ((long)n0 * g.K + grp * g.Kg) * plan.Ohw : buf;
                     if (count > 1) GatherOutput(pdy, g, plan, n0, count, grp, buf);
-                    float* dxg = pdx + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W;
+                    var dxp = new PhasedInput(g, count, pin);
+                    dxp.Clear();
                     for (int j0 = 0; j0 < cols; j0 += tw)
                     {
                         int n = Math.Min(tw, cols - j0);
                         // col (CgRS, n) = w_gᵀ (CgRS, Kg) · dy_g (Kg, columns [j0, j0 + n)); then dx += col2im(col)
                         Sgemm(plan.Crs, n, g.Kg, 1f, filters[grp], new MatrixPanels(false, dyg + j0, cols), 0f, col, n,
                             gemmThreads, WideGemm);
-                        if (plan.Implicit) Col2ImColumns(col, n, g, j0, n, dxg);
-                        else Col2Im(col, n, g, count, dxg);
+                        Col2Im(col, n, g, j0, n, dxp);
                     }
+                    dxp.AddTo(pdx + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W);
                 }
             if (dyBuf is not null) ArrayPool<float>.Shared.Return(dyBuf);
             ArrayPool<float>.Shared.Return(colBuf);
+            ArrayPool<float>.Shared.Return(inBuf);
         });
     }
 
@@ -154,27 +163,30 @@ public sealed unsafe partial class CpuAccelerator
                 float* acc = pp + (long)worker * wlen;
                 float[]? dyBuf = count == 1 ? null : ArrayPool<float>.Shared.Rent(g.Kg * cols);
                 float[]? colBuf = plan.Implicit ? null : ArrayPool<float>.Shared.Rent(plan.Crs * cols);
-                fixed (float* buf = dyBuf, col = colBuf)
+                float[] inBuf = ArrayPool<float>.Shared.Rent(PhasedInput.Floats(g, count));
+                fixed (float* buf = dyBuf, col = colBuf, pin = inBuf)
                     for (int grp = 0; grp < g.Groups; grp++)
                     {
                         float* dyg = count == 1 ? pdy + ((long)n0 * g.K + grp * g.Kg) * plan.Ohw : buf;
                         if (count > 1) GatherOutput(pdy, g, plan, n0, count, grp, buf);
-                        float* xg = px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W;
+                        var xp = new PhasedInput(g, count, pin);
+                        xp.Load(px + ((long)n0 * g.C + grp * g.Cg) * g.H * g.W);
                         float* dwg = acc + (long)grp * g.Kg * plan.Crs;
                         // dw_g (Kg, CgRS) += dy_g (Kg, count·OHW) · im2col(x)ᵀ (count·OHW, CgRS)
                         var dyA = new OperandA(false, dyg, cols);
                         if (plan.Implicit)
-                            Sgemm(g.Kg, plan.Crs, cols, 1f, dyA, new Im2ColTransposedPanels(xg, g), 1f, dwg, plan.Crs,
-                                gemmThreads, WideGemm);
+                            Sgemm(g.Kg, plan.Crs, cols, 1f, dyA, new Im2ColTransposedPanels(xp, g), 1f, dwg,
+                                plan.Crs, gemmThreads, WideGemm);
                         else
                         {
-                            Im2Col(xg, g, count, col, cols);
+                            Im2Col(xp, g, count, col, cols);
                             Sgemm(g.Kg, plan.Crs, cols, 1f, dyA, new MatrixPanels(true, col, cols), 1f, dwg, plan.Crs,
                                 gemmThreads, WideGemm);
                         }
                     }
                 if (dyBuf is not null) ArrayPool<float>.Shared.Return(dyBuf);
                 if (colBuf is not null) ArrayPool<float>.Shared.Return(colBuf);
+                ArrayPool<float>.Shared.Return(inBuf);
             });
             var dws = new Span<float>(pdw, wlen);
             new ReadOnlySpan<float>(pp, wlen).CopyTo(dws);
@@ -228,77 +240,41 @@ public sealed unsafe partial class CpuAccelerator
                     .CopyTo(new Span<float>(y + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw));
     }
 
-    // x: (count, C, H, W) from the group's first channel → col (Cg·R·S, count·OH·OW), row stride ld, images side by
-    // side; zeros over the padding. Whole output rows at a time: the path for matrices that fit in cache.
-    private static void Im2Col(float* x, Conv2dGeometry g, int count, float* col, int ld)
+    // The whole im2col matrix (Cg·R·S, count·OH·OW) of the chunk → col, row stride ld, images side by side: the path
+    // for matrices that fit in cache. Every row segment is a copy out of the phased input.
+    private static void Im2Col(in PhasedInput xp, in Conv2dGeometry g, int count, float* col, int ld)
     {
-        int oh = g.OutH, ow = g.OutW, ohw = oh * ow;
-        for (int n = 0; n < count; n++)
-            for (int c = 0; c < g.Cg; c++)
-                for (int r = 0; r < g.R; r++)
-                    for (int s = 0; s < g.S; s++)
+        int oh = g.OutH, ow = g.OutW, ohw = oh * ow, row = 0;
+        long size = (long)(g.Cg * g.R * g.S - 1) * ld + count * ohw;   // the matrix's floats in col
+        long rowStep = xp.Offset(0, 1, 0);
+        for (int c = 0; c < g.Cg; c++)
+            for (int r = 0; r < g.R; r++)
+                for (int s = 0; s < g.S; s++, row++)
+                {
+                    float* dst = col + (long)row * ld, window = xp.Window(c, r, s);
+                    for (int n = 0, j = 0; n < count; n++)
                     {
-                        float* dst = col + ((long)(c * g.R + r) * g.S + s) * ld + n * ohw;
-                        float* plane = x + ((long)n * g.C + c) * g.H * g.W;
-                        for (int i = 0; i < oh; i++, dst += ow)
-                        {
-                            int ih = i * g.StrideH - g.PadH + r, iw0 = s - g.PadW;
-                            if ((uint)ih >= (uint)g.H) { new Span<float>(dst, ow).Clear(); continue; }
-                            float* src = plane + (long)ih * g.W;
-                            if (g.StrideW == 1 && iw0 >= 0 && iw0 + ow <= g.W)
-                            {
-                                new ReadOnlySpan<float>(src + iw0, ow).CopyTo(new Span<float>(dst, ow));
-                                continue;
-                            }
-                            for (int j = 0; j < ow; j++)
-                            {
-                                int iw = j * g.StrideW + iw0;
-                                dst[j] = (uint)iw < (uint)g.W ? src[iw] : 0f;
-                            }
-                        }
+                        float* src = window + xp.Offset(n, 0, 0);
+                        for (int i = 0; i < oh; i++, j += ow, src += rowStep)
+                            // whole vectors may run past the segment into later ones (of this row or the next),
+                            // written after it; only copies that would leave the matrix are exact
+                            Copy(src, dst + j, ow, exact: (long)row * ld + j + ow + 7 > size);
                     }
-    }
-
-    // The adjoint of Im2Col: dx (count, C, H, W) from the group's first channel += every entry of col.
-    private static void Col2Im(float* col, int ld, Conv2dGeometry g, int count, float* dx)
-    {
-        int oh = g.OutH, ow = g.OutW, ohw = oh * ow;
-        for (int n = 0; n < count; n++)
-            for (int c = 0; c < g.Cg; c++)
-                for (int r = 0; r < g.R; r++)
-                    for (int s = 0; s < g.S; s++)
-                    {
-                        float* src = col + ((long)(c * g.R + r) * g.S + s) * ld + n * ohw;
-                        float* plane = dx + ((long)n * g.C + c) * g.H * g.W;
-                        for (int i = 0; i < oh; i++, src += ow)
-                        {
-                            int ih = i * g.StrideH - g.PadH + r, iw0 = s - g.PadW;
-                            if ((uint)ih >= (uint)g.H) continue;
-                            float* dst = plane + (long)ih * g.W;
-                            if (g.StrideW == 1 && iw0 >= 0 && iw0 + ow <= g.W)
-                            {
-                                var d = new Span<float>(dst + iw0, ow);
-                                System.Numerics.Tensors.TensorPrimitives.Add(d, new ReadOnlySpan<float>(src, ow), d);
-                                continue;
-                            }
-                            for (int j = 0; j < ow; j++)
-                            {
-                                int iw = j * g.StrideW + iw0;
-                                if ((uint)iw < (uint)g.W) dst[iw] += src[j];
-                            }
-                        }
-                    }
+                }
     }
 
     // The adjoint of the im2col matrix's columns [j0, j0 + count), held in col (Cg·R·S, count) with row stride ld:
-    // dx (images, C, H, W) from the group's first channel += every entry at the input position it was read from.
-    private static void Col2ImColumns(float* col, int ld, Conv2dGeometry g, int j0, int count, float* dx)
+    // every entry is added to the phased input's place it was read from (then PhasedInput.AddTo adds that to dx).
+    private static void Col2Im(float* col, int ld, in Conv2dGeometry g, int j0, int count, in PhasedInput dxp)
     {
         var runs = ArrayPool<PixelRun>.Shared.Rent(count);
-        int n = PixelRun.Split(g, j0, count, runs), rows = g.Cg * g.R * g.S;
+        int n = PixelRun.Split(g, dxp, j0, count, runs), rows = g.Cg * g.R * g.S;
         var (c, r, s) = (0, 0, 0);
         for (int row = 0; row < rows; row++, Next(g, ref c, ref r, ref s))
-            for (int i = 0; i < n; i++) runs[i].Scatter(col + (long)row * ld + runs[i].J, g, c, r, s, dx);
+        {
+            float* src = col + (long)row * ld, window = dxp.Window(c, r, s);
+            for (int i = 0; i < n; i++) Accumulate(src + runs[i].J, window + runs[i].Offset, runs[i].Len);
+        }
         ArrayPool<PixelRun>.Shared.Return(runs);
     }
 
@@ -316,107 +292,194 @@ public sealed unsafe partial class CpuAccelerator
     }
 
     /// <summary>
-    /// B = the im2col matrix (Cg·R·S, images·OH·OW), read from x: (images, C, H, W) at the group's first channel.
-    /// Row (c, r, s), column (image, oh, ow) = x[image, c, oh·stride − pad + r, ow·stride − pad + s], 0 in the padding.
+    /// One chunk's input for one group with its padding written out and every row split by the horizontal stride:
+    /// phase p of padded row h holds the row's elements p, p + stride, p + 2·stride … . The im2col matrix's row
+    /// (c, r, s) over output row i of image n is then OW floats at <see cref="Window"/>(c, r, s) + Offset(n, i, 0):
+    /// contiguous for any stride, with no bounds left to check (stride 1: the padded image itself). Built once per
+    /// chunk and group; backward-data accumulates into one and adds it to dx (<see cref="AddTo"/>).
     /// </summary>
-    private readonly struct Im2ColPanels(float* x, Conv2dGeometry g) : IPanelSource
+    private readonly struct PhasedInput
+    {
+        private readonly float* data;
+        private readonly int count, rows, stride, strideH, length, padH, padW, c, h, w, cg;   // rows: padded rows read
+        private readonly long rowFloats, channelFloats, imageFloats;
+
+        public PhasedInput(in Conv2dGeometry g, int count, float* data)
+        {
+            this.data = data;
+            this.count = count;
+            (stride, strideH, padH, padW, c, h, w, cg) = (g.StrideW, g.StrideH, g.PadH, g.PadW, g.C, g.H, g.W, g.Cg);
+            rows = (g.OutH - 1) * g.StrideH + g.R;
+            length = g.OutW + (g.S - 1) / g.StrideW;
+            rowFloats = (long)stride * length;
+            channelFloats = rows * rowFloats;
+            imageFloats = cg * channelFloats;
+        }
+
+        /// <summary>Floats for count images, with the slack whole-vector copies read past a row's end.</summary>
+        public static int Floats(in Conv2dGeometry g, int count) => checked(count * g.Cg
+            * ((g.OutH - 1) * g.StrideH + g.R) * g.StrideW * (g.OutW + (g.S - 1) / g.StrideW) + 16);
+
+        /// <summary>
+        /// Where window offset (ch, r, s) reads for output pixel (0, 0) of the first image; <see cref="Offset"/> away
+        /// for another pixel, the next ones of its output row following it.
+        /// </summary>
+        public float* Window(int ch, int r, int s) =>
+            data + ch * channelFloats + r * rowFloats + (long)(s % stride) * length + s / stride;
+
+        /// <summary>How far output pixel (oi, oj) of image n reads from pixel (0, 0) of the first image.</summary>
+        public long Offset(int n, int oi, int oj) => n * imageFloats + oi * strideH * rowFloats + oj;
+
+        public void Clear() => new Span<float>(data, checked((int)(count * imageFloats) + 16)).Clear();
+
+        /// <summary>This = x, read from the group's first channel of the chunk's first image (N, C, H, W).</summary>
+        public void Load(float* x)
+        {
+            new Span<float>(data + count * imageFloats, 16).Clear();   // the slack: copies read it, results never
+            for (int n = 0; n < count; n++)
+                for (int ch = 0; ch < cg; ch++)
+                {
+                    float* plane = x + ((long)n * c + ch) * h * w, d = data + n * imageFloats + ch * channelFloats;
+                    for (int hp = 0; hp < rows; hp++, d += rowFloats)
+                    {
+                        int ih = hp - padH;
+                        if ((uint)ih >= (uint)h) { new Span<float>(d, (int)rowFloats).Clear(); continue; }
+                        float* src = plane + (long)ih * w;
+                        if (stride == 1)
+                        {
+                            // zeros, the row where windows reach it, zeros
+                            int lo = Math.Min(padW, length), hi = Math.Min(length, w + padW);
+                            for (int t = 0; t < lo; t++) d[t] = 0f;
+                            if (hi > lo) Copy(src, d + lo, hi - lo, exact: true);
+                            for (int t = Math.Max(lo, hi); t < length; t++) d[t] = 0f;
+                            continue;
+                        }
+                        for (int p = 0; p < stride; p++)
+                            for (int t = 0, iw = p - padW; t < length; t++, iw += stride)
+                                d[p * length + t] = (uint)iw < (uint)w ? src[iw] : 0f;
+                    }
+                }
+        }
+
+        /// <summary>The adjoint of Load: dx (N, C, H, W) from the group's first channel += this.</summary>
+        public void AddTo(float* dx)
+        {
+            for (int n = 0; n < count; n++)
+                for (int ch = 0; ch < cg; ch++)
+                {
+                    float* plane = dx + ((long)n * c + ch) * h * w, d = data + n * imageFloats + ch * channelFloats;
+                    for (int hp = 0; hp < rows; hp++, d += rowFloats)
+                    {
+                        int ih = hp - padH;
+                        if ((uint)ih >= (uint)h) continue;
+                        float* dst = plane + (long)ih * w;
+                        if (stride == 1)
+                        {
+                            int lo = Math.Min(padW, length), hi = Math.Min(length, w + padW);
+                            if (hi > lo) Accumulate(d + lo, dst, hi - lo);
+                            continue;
+                        }
+                        for (int p = 0; p < stride; p++)
+                            for (int t = 0, iw = p - padW; t < length; t++, iw += stride)
+                                if ((uint)iw < (uint)w) dst[iw] += d[p * length + t];
+                    }
+                }
+        }
+    }
+
+    /// <summary>
+    /// B = the im2col matrix (Cg·R·S, images·OH·OW) of a chunk, read from its phased input.
+    /// </summary>
+    private readonly struct Im2ColPanels(PhasedInput xp, Conv2dGeometry g) : IPanelSource
     {
         public void Pack(int pc, int kc, int j0, int nr, float* dst, int NR)
         {
             Span<PixelRun> runs = stackalloc PixelRun[nr];
-            int n = PixelRun.Split(g, j0, nr, runs);
+            int n = PixelRun.Split(g, xp, j0, nr, runs);
             var (c, r, s) = WindowOffset(g, pc);
             for (int p = 0; p < kc; p++, Next(g, ref c, ref r, ref s))
             {
-                float* d = dst + (long)p * NR;
-                for (int i = 0; i < n; i++) runs[i].Gather(x, g, c, r, s, d + runs[i].J);
+                float* d = dst + (long)p * NR, window = xp.Window(c, r, s);
+                // a run's whole-vector copy may write past it into later runs' places, the padding columns or the
+                // panel's next row, all written after it; copies that would leave the panel are exact
+                for (int i = 0; i < n; i++)
+                    runs[i].Gather(window, d, exact: (long)p * NR + runs[i].End + 7 > (long)kc * NR);
                 for (int j = nr; j < NR; j++) d[j] = 0f;
             }
         }
     }
 
-    /// <summary>B = the transposed im2col matrix (images·OH·OW, Cg·R·S): each panel's columns are gathered as im2col
-    /// rows over the block's pixels, then transposed into place.</summary>
-    private readonly struct Im2ColTransposedPanels(float* x, Conv2dGeometry g) : IPanelSource
+    /// <summary>B = the transposed im2col matrix (images·OH·OW, Cg·R·S) of a chunk: each panel's columns are gathered
+    /// as im2col rows over the block's pixels, then transposed into place.</summary>
+    private readonly struct Im2ColTransposedPanels(PhasedInput xp, Conv2dGeometry g) : IPanelSource
     {
         public void Pack(int pc, int kc, int j0, int nr, float* dst, int NR)
         {
             Span<PixelRun> runs = stackalloc PixelRun[kc];
             float* rows = stackalloc float[nr * kc];   // (nr, kc): im2col rows j0.. over pixels [pc, pc + kc)
-            int n = PixelRun.Split(g, pc, kc, runs);
+            int n = PixelRun.Split(g, xp, pc, kc, runs);
             var (c, r, s) = WindowOffset(g, j0);
             for (int j = 0; j < nr; j++, Next(g, ref c, ref r, ref s))
-                for (int i = 0; i < n; i++) runs[i].Gather(x, g, c, r, s, rows + (long)j * kc + runs[i].J);
+            {
+                float* window = xp.Window(c, r, s);
+                for (int i = 0; i < n; i++)   // as in Im2ColPanels: only copies that would leave the buffer are exact
+                    runs[i].Gather(window, rows + j * kc, exact: j * kc + runs[i].End + 7 > nr * kc);
+            }
             PackRows(rows, kc, kc, nr, dst, NR);
         }
     }
 
     /// <summary>
     /// Consecutive output pixels of one output row of one image: im2col columns [J, J + Len) counted from the first
-    /// column asked for. Image is the image's offset in x; (Ih, Iw) the input position under the first pixel for the
-    /// window offset (r, s) = (0, 0).
+    /// column asked for, read at Offset from a window of the chunk's phased input (<see cref="PhasedInput.Window"/>).
     /// </summary>
     private struct PixelRun
     {
-        public int J, Len, Ih, Iw;
-        public long Image;
+        public int J, Len;
+        public long Offset;
+        public readonly int End => J + Len;
 
-        public static int Split(in Conv2dGeometry g, int j0, int count, Span<PixelRun> runs)
+        public static int Split(in Conv2dGeometry g, in PhasedInput xp, int j0, int count, Span<PixelRun> runs)
         {
             int ohw = g.OutH * g.OutW, n = 0;
             for (int j = j0, end = j0 + count; j < end; n++)
             {
                 int img = j / ohw, q = j - img * ohw, oi = q / g.OutW, oj = q - oi * g.OutW;
                 int len = Math.Min(g.OutW - oj, end - j);
-                runs[n] = new PixelRun
-                {
-                    J = j - j0, Len = len, Ih = oi * g.StrideH - g.PadH, Iw = oj * g.StrideW - g.PadW,
-                    Image = (long)img * g.C * g.H * g.W,
-                };
+                runs[n] = new PixelRun { J = j - j0, Len = len, Offset = xp.Offset(img, oi, oj) };
                 j += len;
             }
             return n;
         }
 
-        // dst[0, Len) = x under these pixels at channel c, window offset (r, s); zero in the padding.
-        public readonly void Gather(float* x, in Conv2dGeometry g, int c, int r, int s, float* dst)
-        {
-            int ih = Ih + r, iw = Iw + s;
-            if ((uint)ih >= (uint)g.H) { new Span<float>(dst, Len).Clear(); return; }
-            float* src = x + Image + ((long)c * g.H + ih) * g.W;
-            if (g.StrideW == 1 && iw >= 0 && iw + Len <= g.W) { Copy(src + iw, dst, Len); return; }
-            for (int t = 0; t < Len; t++, iw += g.StrideW) dst[t] = (uint)iw < (uint)g.W ? src[iw] : 0f;
-        }
+        // row[J, J + Len) = the window's input under these pixels; unless exact, whole vectors that may write up to
+        // 7 floats past.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Gather(float* window, float* row, bool exact) =>
+            Copy(window + Offset, row + J, Len, exact);
+    }
 
-        // The adjoint of Gather: dx under these pixels at channel c, window offset (r, s) += src[0, Len).
-        public readonly void Scatter(float* src, in Conv2dGeometry g, int c, int r, int s, float* dx)
+    // dst[0, n) = src[0, n); unless exact, whole vectors, which may read and write up to 7 floats past n. Runs are
+    // short (an output row: 3 to 55 floats): a vector loop without a library call's set-up.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(float* src, float* dst, int n, bool exact)
+    {
+        int t = 0;
+        if (!exact)
         {
-            int ih = Ih + r, iw = Iw + s;
-            if ((uint)ih >= (uint)g.H) return;
-            float* d = dx + Image + ((long)c * g.H + ih) * g.W;
-            int sw = g.StrideW, last = iw + (Len - 1) * sw;
-            if (iw >= 0 && last < g.W)
-            {
-                if (sw == 1) Accumulate(src, d + iw, Len);
-                else for (int t = 0; t < Len; t++) d[iw + t * sw] += src[t];
-                return;
-            }
-            for (int t = 0; t < Len; t++, iw += sw) if ((uint)iw < (uint)g.W) d[iw] += src[t];
+            for (; t < n; t += 8) Vector256.Store(Vector256.Load(src + t), dst + t);
+            return;
         }
+        for (; t + 8 <= n; t += 8) Vector256.Store(Vector256.Load(src + t), dst + t);
+        for (; t < n; t++) dst[t] = src[t];
+    }
 
-        // short runs (an output row is tens of floats): a vector loop without a library call's set-up
-        private static void Copy(float* src, float* dst, int n)
-        {
-            int t = 0;
-            for (; t + 8 <= n; t += 8) Vector256.Store(Vector256.Load(src + t), dst + t);
-            for (; t < n; t++) dst[t] = src[t];
-        }
-
-        private static void Accumulate(float* src, float* dst, int n)
-        {
-            int t = 0;
-            for (; t + 8 <= n; t += 8) Vector256.Store(Vector256.Load(dst + t) + Vector256.Load(src + t), dst + t);
-            for (; t < n; t++) dst[t] += src[t];
-        }
+    // dst[0, n) += src[0, n).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate(float* src, float* dst, int n)
+    {
+        int t = 0;
+        for (; t + 8 <= n; t += 8) Vector256.Store(Vector256.Load(dst + t) + Vector256.Load(src + t), dst + t);
+        for (; t < n; t++) dst[t] += src[t];
     }
 }
