@@ -171,6 +171,42 @@ public abstract partial class OpTests : IDisposable
         Assert.All(y.ToArray(), v => Assert.True(float.IsNaN(v), $"pooled {v}, expected NaN"));
     }
 
+    // Ties (values from {0, 1, 2}, as after ReLU) and NaNs, on planes of 16 and 36 outputs (the CPU's vector path, the
+    // second with a part vector at each plane's end) and 4 (its scalar path): the value and index of the window's first
+    // maximum in row-major order, a NaN over any number, the first NaN among several.
+    [AcceleratorTheory]
+    [InlineData(2, 3, 9, 9, 3, 3, 2, 2)]
+    [InlineData(1, 2, 13, 13, 3, 3, 2, 2)]
+    [InlineData(2, 2, 4, 4, 2, 2, 2, 2)]
+    public void MaxPool2d_takes_the_first_maximum_and_propagates_nan(int n, int c, int h, int w, int kh, int kw, int sh,
+        int sw)
+    {
+        var g = new Pool2dGeometry(n, c, h, w, kh, kw, sh, sw);
+        var rng = new Random(7);
+        float[] x = Enumerable.Range(0, n * c * h * w)
+            .Select(_ => rng.Next(40) == 0 ? float.NaN : rng.Next(3)).ToArray();
+        var y = Z(g.OutputShape); var argmax = Z(g.OutputShape);
+        Acc.MaxPool2dForward(T(x, g.InputShape), y, g, argmax);
+        float[] gy = y.ToArray(), ga = argmax.ToArray();
+        for (int p = 0, o = 0; p < n * c; p++)
+            for (int i = 0; i < g.OutH; i++)
+                for (int j = 0; j < g.OutW; j++, o++)
+                {
+                    int best = -1;
+                    for (int dh = 0; dh < kh; dh++)
+                        for (int dw = 0; dw < kw; dw++)
+                        {
+                            int at = (i * sh + dh) * w + j * sw + dw;
+                            float v = x[p * h * w + at];
+                            if (best < 0) { best = at; continue; }
+                            float b = x[p * h * w + best];
+                            if (!float.IsNaN(b) && (float.IsNaN(v) || v > b)) best = at;
+                        }
+                    Assert.Equal(best, (int)ga[o]);
+                    Assert.Equal(x[p * h * w + best], gy[o]);   // NaN equals NaN here
+                }
+    }
+
     [AcceleratorTheory, MemberData(nameof(PoolShapes))]
     public void MaxPool2d_forward_and_backward(Pool2dGeometry g)
     {

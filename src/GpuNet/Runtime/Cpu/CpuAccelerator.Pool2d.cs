@@ -1,3 +1,6 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace GpuNet.Runtime.Cpu;
 
 // Pooling, one (n, c) plane per work item.
@@ -6,20 +9,81 @@ public sealed unsafe partial class CpuAccelerator
     protected override void MaxPool2dForwardInternal(Tensor x, Tensor y, Tensor? argmax, Pool2dGeometry g)
     {
         float* px = P(x), py = P(y), pa = argmax is null ? null : P(argmax);
-        int hw = g.H * g.W, ohw = g.OutH * g.OutW;
+        int hw = g.H * g.W, oh = g.OutH, ow = g.OutW, ohw = oh * ow;
+        if (Avx2.IsSupported && g.PadH == 0 && g.PadW == 0 && ohw >= 8)
+        {
+            MaxPool2dForwardGathered(px, py, pa, g);
+            return;
+        }
         For(g.N * g.C, 16, (p0, p1) =>
         {
             for (int p = p0; p < p1; p++)
             {
                 float* xp = px + (long)p * hw, yp = py + (long)p * ohw, ap = pa + (long)p * ohw;
-                for (int i = 0; i < g.OutH; i++)
-                    for (int j = 0; j < g.OutW; j++)
+                for (int i = 0, o = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++, o++)
                     {
                         int at = ArgMax(xp, g, i, j);
-                        yp[i * g.OutW + j] = xp[at];
-                        if (pa != null) ap[i * g.OutW + j] = at;
+                        yp[o] = xp[at];
+                        if (pa != null) ap[o] = at;
                     }
             }
+        });
+    }
+
+    // Eight output pixels of a plane at a time, their windows' elements fetched by AVX2 gathers in the scalar path's
+    // order, so the first maximum (or NaN) wins as there: branch-free, where the scalar search mispredicts about half
+    // its comparisons on real activations. Unpadded windows only (every AlexNet and LeNet pool); the last vector of
+    // a plane repeats its last pixel in the lanes past the end and stores only the real ones.
+    private void MaxPool2dForwardGathered(float* px, float* py, float* pa, Pool2dGeometry g)
+    {
+        int hw = g.H * g.W, ow = g.OutW, ohw = g.OutH * ow, vectors = (ohw + 7) / 8;
+        var corners = new int[vectors * 8];   // each output pixel's window corner in its plane
+        for (int o = 0; o < corners.Length; o++)
+        {
+            int q = Math.Min(o, ohw - 1);
+            corners[o] = q / ow * g.StrideH * g.W + q % ow * g.StrideW;
+        }
+        var window = new int[g.KernelH * g.KernelW];   // the window's elements from its corner, row by row
+        for (int h = 0; h < g.KernelH; h++)
+            for (int w = 0; w < g.KernelW; w++) window[h * g.KernelW + w] = h * g.W + w;
+        For(g.N * g.C, 16, (p0, p1) =>
+        {
+            float* last = stackalloc float[16];
+            fixed (int* pc = corners, pw = window)
+                for (int p = p0; p < p1; p++)
+                {
+                    float* xp = px + (long)p * hw, yp = py + (long)p * ohw, ap = pa + (long)p * ohw;
+                    for (int v = 0; v < vectors; v++)
+                    {
+                        var corner = Vector256.Load(pc + v * 8);
+                        var at = corner;
+                        var best = Avx2.GatherVector256(xp, corner, 4);
+                        for (int k = 1; k < window.Length; k++)
+                        {
+                            var index = corner + Vector256.Create(pw[k]);
+                            var value = Avx2.GatherVector256(xp, index, 4);
+                            // greater, or a NaN over a number (as in ArgMax)
+                            var take = ~Vector256.LessThanOrEqual(value, best) & Vector256.Equals(best, best);
+                            best = Vector256.ConditionalSelect(take, value, best);
+                            at = Vector256.ConditionalSelect(take.AsInt32(), index, at);
+                        }
+                        int o = v * 8, n = Math.Min(8, ohw - o);
+                        if (n == 8)
+                        {
+                            best.Store(yp + o);
+                            if (pa != null) Vector256.ConvertToSingle(at).Store(ap + o);
+                            continue;
+                        }
+                        best.Store(last);
+                        Vector256.ConvertToSingle(at).Store(last + 8);
+                        for (int l = 0; l < n; l++)
+                        {
+                            yp[o + l] = last[l];
+                            if (pa != null) ap[o + l] = last[8 + l];
+                        }
+                    }
+                }
         });
     }
 
@@ -27,7 +91,7 @@ public sealed unsafe partial class CpuAccelerator
     protected override void MaxPool2dBackwardInternal(Tensor x, Tensor dy, Tensor dx, Tensor? argmax, Pool2dGeometry g)
     {
         float* px = P(x), pdy = P(dy), pdx = P(dx), pa = argmax is null ? null : P(argmax);
-        int hw = g.H * g.W, ohw = g.OutH * g.OutW;
+        int hw = g.H * g.W, oh = g.OutH, ow = g.OutW, ohw = oh * ow;
         For(g.N * g.C, 16, (p0, p1) =>
         {
             for (int p = p0; p < p1; p++)
@@ -40,9 +104,8 @@ public sealed unsafe partial class CpuAccelerator
                     for (int o = 0; o < ohw; o++) dxp[(int)ap[o]] += dyp[o];
                     continue;
                 }
-                for (int i = 0; i < g.OutH; i++)
-                    for (int j = 0; j < g.OutW; j++)
-                        dxp[ArgMax(xp, g, i, j)] += dyp[i * g.OutW + j];
+                for (int i = 0, o = 0; i < oh; i++)
+                    for (int j = 0; j < ow; j++, o++) dxp[ArgMax(xp, g, i, j)] += dyp[o];
             }
         });
     }
@@ -50,19 +113,23 @@ public sealed unsafe partial class CpuAccelerator
     // Index (h·W + w) of the first maximum in output cell (i, j)'s window; padding never wins; a NaN wins, as in
     // libtorch (a diverging network must not be masked by a pooling layer).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static int ArgMax(float* plane, Pool2dGeometry g, int i, int j)
+    private static int ArgMax(float* plane, in Pool2dGeometry g, int i, int j)
     {
-        int h0 = i * g.StrideH - g.PadH, w0 = j * g.StrideW - g.PadW;
-        int h1 = Math.Min(h0 + g.KernelH, g.H), w1 = Math.Min(w0 + g.KernelW, g.W);
+        int width = g.W, h0 = i * g.StrideH - g.PadH, w0 = j * g.StrideW - g.PadW;
+        int h1 = Math.Min(h0 + g.KernelH, g.H), w1 = Math.Min(w0 + g.KernelW, width);
         h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-        int best = h0 * g.W + w0;
+        int best = h0 * width + w0;
         float bestValue = plane[best];
         for (int h = h0; h < h1; h++)
+        {
+            float* row = plane + h * width;
             for (int w = w0; w < w1; w++)
             {
-                float v = plane[h * g.W + w];
-                if (v > bestValue || (float.IsNaN(v) && !float.IsNaN(bestValue))) { bestValue = v; best = h * g.W + w; }
+                // greater, or a NaN over a number: !(v <= best) holds for both; a NaN found first stays
+                float v = row[w];
+                if (!(v <= bestValue) && bestValue == bestValue) { bestValue = v; best = h * width + w; }
             }
+        }
         return best;
     }
 
