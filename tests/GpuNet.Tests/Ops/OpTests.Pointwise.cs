@@ -114,12 +114,16 @@ public abstract partial class OpTests
         Acc.BinaryCrossEntropyBackward(tp, tt, d, 0.5f); GradCheck(p, half, d.ToArray(), bce, "BCE");
     }
 
-    [AcceleratorTheory, InlineData(1, 7), InlineData(2, 8), InlineData(4, 12)]
-    public void Lrn_forward_and_backward(int groups, int c)
+    // 6 and 20 pixels a plane: the CPU's one-by-one path, and its 8-wide one with a tail; β = 0.75 (AlexNet's, taken
+    // through square roots there) and another
+    [AcceleratorTheory]
+    [InlineData(1, 7, 3, 2, 0.75f), InlineData(2, 8, 3, 2, 0.75f), InlineData(4, 12, 3, 2, 0.75f)]
+    [InlineData(2, 8, 5, 4, 0.75f), InlineData(2, 6, 5, 4, 0.6f)]
+    public void Lrn_forward_and_backward(int groups, int c, int h, int w, float beta)
     {
         // a large alpha so the normalisation term is really tested
-        var p = new LrnParameters(5, 0.5f, 0.75f, 2f, groups);
-        int n = 2, h = 3, w = 2;
+        var p = new LrnParameters(5, 0.5f, beta, 2f, groups);
+        int n = 2;
         float[] x = Rand.Floats(n * c * h * w, 60, -2, 2), r = Rand.Floats(x.Length, 61);
         var tx = T(x, n, c, h, w); var y = Z(n, c, h, w); var scale = Z(n, c, h, w); var dx = Z(n, c, h, w);
         Acc.LrnForward(tx, y, scale, p);
