@@ -12,6 +12,11 @@ public sealed class Activation(string name, ActivationKind kind,
     private Tensor? _x, _yOut;
 
     public ActivationKind Function => kind;
+    /// <summary>
+    /// A ReLU whose input the layer before already rectified (a convolution's ReLU epilogue): forward passes the
+    /// input on; backward is unchanged (its mask, y &gt; 0, reads the same values).
+    /// </summary>
+    internal bool Absorbed { get; set; }
     /// <summary>Slope of the leaky ReLU for negative inputs.</summary>
     public float Slope => slope;
     public override string Kind => kind.ToString();
@@ -20,6 +25,7 @@ public sealed class Activation(string name, ActivationKind kind,
     public override Tensor Forward(Tensor x, bool training)
     {
         _x = x;
+        if (Absorbed) return _yOut = x;
         var y = Output(x.Shape[0]);
         if (y.Rank != x.Rank) y = y.View(x.Shape);
         switch (kind)

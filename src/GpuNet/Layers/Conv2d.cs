@@ -21,6 +21,12 @@ public sealed class Conv2d(string name, int filters, int kernel, int stride = 1,
     /// <summary>Zero padding on every side.</summary>
     public int Padding => padding;
 
+    /// <summary>
+    /// Whether the forward pass ends in ReLU: set by the model where a ReLU layer follows (which then passes this
+    /// output on instead of computing its own; see <see cref="Activation.Absorbed"/>).
+    /// </summary>
+    internal bool FusedRelu { get; set; }
+
     public override string Kind => "Conv2d";
     public override string Details => $"{filters}@{kernel}x{kernel} s{stride} p{padding}"
         + (groups > 1 ? $" g{groups}" : "");
@@ -44,7 +50,7 @@ public sealed class Conv2d(string name, int filters, int kernel, int stride = 1,
         _x = x;
         _g = Geometry(x.Shape[0]);
         var y = Output(_g.N);
-        Accelerator.Conv2dForward(x, Weight.Data, Bias.Data, y, _g);
+        Accelerator.Conv2dForward(x, Weight.Data, Bias.Data, y, _g, relu: FusedRelu);
         return y;
     }
 

@@ -29,6 +29,18 @@ public sealed class Model : INetwork
         }
         if (_layers.Count > 0) _layers[0].PropagateDown = propagateToInput;
         OutputShape = shape;
+        FuseRelu(true);
+    }
+
+    /// <summary>
+    /// Gives every convolution followed by a ReLU layer the ReLU as its forward epilogue (on, the default) or takes it
+    /// back (tests compare the two). The layers stay as they are for export, summaries and checkpoints.
+    /// </summary>
+    internal void FuseRelu(bool on)
+    {
+        for (int i = 0; i + 1 < _layers.Count; i++)
+            if (_layers[i] is Conv2d conv && _layers[i + 1] is Activation { Function: ActivationKind.Relu } relu)
+                (conv.FusedRelu, relu.Absorbed) = (on, on);
     }
 
     public string Name { get; }

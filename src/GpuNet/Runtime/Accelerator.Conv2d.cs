@@ -3,14 +3,16 @@ namespace GpuNet.Runtime;
 public abstract partial class Accelerator
 {
     /// <summary>
-    /// y = conv(x, w) + bias. x: (N, C, H, W), w: (K, C/G, R, S), bias: (K) or null, y: (N, K, OH, OW).
+    /// y = conv(x, w) + bias, or with relu max(0, conv(x, w) + bias) (the epilogue of a convolution followed by a
+    /// ReLU, as ReluForward would compute it, NaN included). x: (N, C, H, W), w: (K, C/G, R, S), bias: (K) or null,
+    /// y: (N, K, OH, OW).
     /// </summary>
-    public void Conv2dForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)
+    public void Conv2dForward(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g, bool relu = false)
     {
         g.Validate();
         Check(x, nameof(x), g.InputShape); Check(w, nameof(w), g.FilterShape); Check(y, nameof(y), g.OutputShape);
         if (bias is not null) Check(bias, nameof(bias), g.K);
-        Conv2dForwardInternal(x, w, bias, y, g);
+        Conv2dForwardInternal(x, w, bias, y, g, relu);
     }
 
     /// <summary>
@@ -34,7 +36,8 @@ public abstract partial class Accelerator
         Conv2dBackwardFilterInternal(x, dy, dw, dbias, g);
     }
 
-    protected abstract void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g);
+    protected abstract void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g,
+        bool relu);
     protected abstract void Conv2dBackwardDataInternal(Tensor dy, Tensor w, Tensor dx, Conv2dGeometry g);
     protected abstract void Conv2dBackwardFilterInternal(Tensor x, Tensor dy, Tensor dw, Tensor? dbias,
         Conv2dGeometry g);

@@ -55,6 +55,37 @@ public sealed class ModelTests
         Assert.Contains(m.Parameters, p => p.Name == "fc8.weight" && p.Grad!.ToArray().Any(v => v != 0));
     }
 
+    // The ReLU after each convolution runs as the convolution's epilogue; the network computes exactly what it computed
+    // with a ReLU layer of its own: the same logits and the same gradient of every parameter, to the bit.
+    [Theory]
+    [InlineData("lenet5", 1, 32)]
+    [InlineData("alexnet-small", 3, 67)]
+    public void Convolutions_with_the_relu_epilogue_compute_what_separate_relu_layers_compute(string name, int c,
+        int size)
+    {
+        using var acc = new CpuAccelerator();
+        using var m = ModelZoo.Create(name, acc, 5);
+        Assert.All(m.Layers.OfType<Conv2d>(), conv => Assert.True(conv.FusedRelu, conv.Name));
+        Initializer.Apply(m, InitScheme.AlexNet, new Rng(1));
+        using var x = acc.FromHost(Enumerable.Range(0, 3 * c * size * size).Select(i => MathF.Sin(i)).ToArray(), 3, c,
+            size, size);
+        (float[] Logits, float[][] Grads) Run()
+        {
+            m.Step = 7;
+            var y = m.Forward(x, training: true).ToArray();
+            using var loss = new GpuNet.Losses.Loss(acc, GpuNet.Losses.LossKind.SoftmaxCrossEntropy);
+            loss.Forward(m.Forward(x, training: true), [1, 3, 4]);
+            m.Backward(loss.Backward());
+            return (y, m.Parameters.Where(p => p.Trainable).Select(p => p.Grad!.ToArray()).ToArray());
+        }
+        var fused = Run();
+        m.FuseRelu(false);
+        Assert.All(m.Layers.OfType<Conv2d>(), conv => Assert.False(conv.FusedRelu, conv.Name));
+        var separate = Run();
+        Assert.Equal(separate.Logits, fused.Logits);
+        for (int i = 0; i < fused.Grads.Length; i++) Assert.Equal(separate.Grads[i], fused.Grads[i]);
+    }
+
     [Fact]
     public void AlexNet_init_puts_bias_one_on_conv2_conv4_conv5_and_hidden_fc()
     {

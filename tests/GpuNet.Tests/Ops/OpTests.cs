@@ -107,6 +107,24 @@ public abstract partial class OpTests : IDisposable
             $"conv {g}");
     }
 
+    // The ReLU epilogue: exactly ReluForward of the plain convolution (with and without bias), NaN passed on.
+    [AcceleratorTheory, MemberData(nameof(ConvShapes))]
+    public void Conv2d_forward_with_the_relu_epilogue_is_relu_of_the_convolution(Conv2dGeometry g)
+    {
+        float[] x = Rand.Floats(g.N * g.C * g.H * g.W, 14), w = Rand.Floats(g.K * g.Cg * g.R * g.S, 15),
+            b = Rand.Floats(g.K, 16);
+        x[0] = float.NaN;
+        foreach (var bias in new[] { T(b, g.K), null })
+        {
+            var plain = Z(g.OutputShape); var relu = Z(g.OutputShape); var fused = Z(g.OutputShape);
+            Acc.Conv2dForward(T(x, g.InputShape), T(w, g.FilterShape), bias, plain, g);
+            Acc.ReluForward(plain, relu);
+            Acc.Conv2dForward(T(x, g.InputShape), T(w, g.FilterShape), bias, fused, g, relu: true);
+            Assert.Equal(relu.ToArray(), fused.ToArray());
+            Assert.Contains(fused.ToArray(), float.IsNaN);
+        }
+    }
+
     [AcceleratorTheory, MemberData(nameof(ConvShapes))]
     public void Conv2d_backward_matches_finite_differences(Conv2dGeometry g)
     {

@@ -62,7 +62,8 @@ public sealed unsafe partial class CpuAccelerator
 
     private int ConvWorkers(ConvPlan plan) => plan.Chunks >= Threads ? Chunks(plan.Chunks, 1) : 1;
 
-    protected override void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g)
+    protected override void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g,
+        bool relu)
     {
         float* px = P(x), pw = P(w), py = P(y), pb = bias is null ? null : P(bias);
         var plan = Plan(g);
@@ -98,6 +99,11 @@ public sealed unsafe partial class CpuAccelerator
                     }
                     if (count > 1) ScatterOutput(outp, g, plan, n0, count, grp, py);
                 }
+            if (relu)   // the ReLU epilogue, over the chunk's output while it is still in cache
+            {
+                var chunkOut = new Span<float>(py + (long)n0 * g.K * plan.Ohw, count * g.K * plan.Ohw);
+                System.Numerics.Tensors.TensorPrimitives.Max(chunkOut, 0f, chunkOut);
+            }
             if (outBuf is not null) ArrayPool<float>.Shared.Return(outBuf);
             if (colBuf is not null) ArrayPool<float>.Shared.Return(colBuf);
             ArrayPool<float>.Shared.Return(inBuf);

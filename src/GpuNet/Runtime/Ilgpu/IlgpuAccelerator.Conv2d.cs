@@ -86,7 +86,15 @@ public sealed partial class IlgpuAccelerator
         }
     }
 
-    protected override void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g) =>
+    // The ReLU epilogue runs as the ReLU kernel over y after the convolution: one launch more, not a fused one.
+    protected override void Conv2dForwardInternal(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g,
+        bool relu)
+    {
+        Conv2dForwardUnfused(x, w, bias, y, g);
+        if (relu) ReluForwardInternal(y, y);
+    }
+
+    private void Conv2dForwardUnfused(Tensor x, Tensor w, Tensor? bias, Tensor y, Conv2dGeometry g) =>
         Convolve("forward", g,
             () => K<F, F, F, int, F, ConvShape>(Conv2dKernels.Conv2dForward)(
                 Stride(y.Length), V(x), V(w), V(bias ?? w), bias is null ? 0 : 1,
