@@ -43,6 +43,16 @@ layers.SetAction(r =>
     LayerTimes.Run(r.GetValue(lModel)!, r.GetValue(lBatch), r.GetValue(lSteps), r.GetValue(lDevices)!));
 root.Subcommands.Add(layers);
 
+var cModel = Arg("model", "lenet5, alexnet or alexnet-small", "alexnet-small");
+var cBatch = Arg("batch", "images per batch", 128);
+var cRounds = Arg("rounds", "rounds over all the ops; the least of each op's per-round medians is reported", 5);
+var cDevice = Arg("device", "the device", "cpu");
+var convOps = new Command("conv-ops", "Forward, backward-data and backward-filter ms of each convolution of a model, " +
+    "each op timed alone on random data") { cModel, cBatch, cRounds, cDevice };
+convOps.SetAction(r =>
+    ConvOps.Run(r.GetValue(cModel)!, r.GetValue(cBatch), r.GetValue(cRounds), r.GetValue(cDevice)!));
+root.Subcommands.Add(convOps);
+
 var pDir = new Argument<string>("dir") { Description = "an image folder (e.g. from gpunet make-shapes)" };
 var pModel = Arg("model", "the model whose transforms run", "alexnet-small");
 var pRounds = Arg("rounds", "alternating rounds of at least 20,000 images", 5);
