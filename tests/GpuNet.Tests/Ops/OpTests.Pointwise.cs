@@ -194,16 +194,19 @@ public abstract partial class OpTests
     [AcceleratorFact]
     public void Dropout_indexing_gives_a_column_slice_the_masks_of_the_whole()
     {
-        // a (3, 10) activation and its columns [4, 10) as a separate (3, 6) tensor draw identical mask bits
-        float[] x = Rand.Floats(30, 74);
-        var whole = Z(3, 10); var wholeMask = Z(3, 10);
-        Acc.DropoutForward(T(x, 3, 10), whole, wholeMask, 0.5f, 99u);
-        var part = new float[18];
-        for (int r = 0; r < 3; r++) Array.Copy(x, r * 10 + 4, part, r * 6, 6);
-        var slice = Z(3, 6); var sliceMask = Z(3, 6);
-        Acc.DropoutForward(T(part, 3, 6), slice, sliceMask, 0.5f, 99u, new DropoutIndexing(6, 4, 10));
+        // a (3, 23) activation and its columns [4, 23) as a separate (3, 19) tensor draw identical mask bits (rows
+        // long enough for the CPU's 8-wide path, with a tail)
+        float[] x = Rand.Floats(69, 74);
+        var whole = Z(3, 23); var wholeMask = Z(3, 23);
+        Acc.DropoutForward(T(x, 3, 23), whole, wholeMask, 0.5f, 99u);
+        var part = new float[57];
+        for (int r = 0; r < 3; r++) Array.Copy(x, r * 23 + 4, part, r * 19, 19);
+        var slice = Z(3, 19); var sliceMask = Z(3, 19);
+        Acc.DropoutForward(T(part, 3, 19), slice, sliceMask, 0.5f, 99u, new DropoutIndexing(19, 4, 23));
         var wm = wholeMask.ToArray(); var sm = sliceMask.ToArray();
-        for (int r = 0; r < 3; r++) for (int j = 0; j < 6; j++) Assert.Equal(wm[r * 10 + 4 + j], sm[r * 6 + j]);
+        for (int r = 0; r < 3; r++) for (int j = 0; j < 19; j++) Assert.Equal(wm[r * 23 + 4 + j], sm[r * 19 + j]);
+        for (int i = 0; i < 69; i++)
+            Assert.Equal(Accelerator.DropoutUniform(99u, (uint)i) >= 0.5f ? 2f : 0f, wm[i]);
     }
 
     [AcceleratorFact]
@@ -221,17 +224,20 @@ public abstract partial class OpTests
         Assert.Throws<ArgumentException>(() => Acc.CopyRows(a, 0, 3, cat, 1, 5, 2, 5));
     }
 
-    [AcceleratorFact]
-    public void BiasAdd_forward_and_backward()
+    // (N, C, inner) as after a convolution, and (N, C) as after a dense layer
+    [AcceleratorTheory, InlineData(2, 5), InlineData(4, 1)]
+    public void BiasAdd_forward_and_backward(int n, int inner)
     {
-        float[] y = Rand.Floats(2 * 3 * 5, 72), b = [1f, 2f, 3f], r = Rand.Floats(30, 73);
-        var ty = T(y, 2, 3, 5); var db = Z(3);
+        int len = n * 3 * inner;
+        int[] shape = inner == 1 ? [n, 3] : [n, 3, inner];
+        float[] y = Rand.Floats(len, 72), b = [1f, 2f, 3f], r = Rand.Floats(len, 73);
+        var ty = T(y, shape); var db = Z(3);
         Acc.BiasAddForward(ty, T(b, 3));
         var got = ty.ToArray();
-        for (int i = 0; i < 30; i++) Assert.Equal(y[i] + b[i / 5 % 3], got[i], 1e-6);
-        Acc.BiasAddBackward(T(r, 2, 3, 5), db);
+        for (int i = 0; i < len; i++) Assert.Equal(y[i] + b[i / inner % 3], got[i], 1e-6);
+        Acc.BiasAddBackward(T(r, shape), db);
         var expected = new double[3];
-        for (int i = 0; i < 30; i++) expected[i / 5 % 3] += r[i];
+        for (int i = 0; i < len; i++) expected[i / inner % 3] += r[i];
         Close.All(expected, db.ToArray(), 1e-5, 1e-6, "bias backward");
     }
 
