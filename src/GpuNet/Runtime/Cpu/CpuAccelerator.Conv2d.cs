@@ -232,8 +232,8 @@ public sealed unsafe partial class CpuAccelerator
         int cols = count * plan.Ohw;
         for (int j = 0; j < count; j++)
             for (int k = 0; k < g.Kg; k++)
-                new ReadOnlySpan<float>(dy + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw)
-                    .CopyTo(new Span<float>(dst + (long)k * cols + j * plan.Ohw, plan.Ohw));
+                Copy(dy + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, dst + (long)k * cols + j * plan.Ohw,
+                    plan.Ohw, exact: true);
     }
 
     // The inverse of GatherOutput: src (Kg, count·OHW) → y of images [n0, n0 + count), group grp.
@@ -242,8 +242,8 @@ public sealed unsafe partial class CpuAccelerator
         int cols = count * plan.Ohw;
         for (int j = 0; j < count; j++)
             for (int k = 0; k < g.Kg; k++)
-                new ReadOnlySpan<float>(src + (long)k * cols + j * plan.Ohw, plan.Ohw)
-                    .CopyTo(new Span<float>(y + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw, plan.Ohw));
+                Copy(src + (long)k * cols + j * plan.Ohw, y + ((long)(n0 + j) * g.K + grp * g.Kg + k) * plan.Ohw,
+                    plan.Ohw, exact: true);
     }
 
     // The whole im2col matrix (Cg·R·S, count·OH·OW) of the chunk → col, row stride ld, images side by side: the path
