@@ -21,13 +21,16 @@ internal static class Threads
 /// </summary>
 public static class Rules
 {
+    /// <summary>The constants of <see cref="DropoutUniform"/>'s hash, for the CPU's vector form of it.</summary>
+    public const uint DropoutGolden = 0x9E3779B9u, DropoutMix1 = 0x85EBCA6Bu, DropoutMix2 = 0xC2B2AE35u;
+
     /// <summary>
     /// Uniform in [0, 1) from (seed, index): a murmur3 finaliser, so dropout masks agree bit for bit across backends.
     /// </summary>
     public static float DropoutUniform(uint seed, uint index)
     {
-        uint h = seed ^ (index * 0x9E3779B9u);
-        h ^= h >> 16; h *= 0x85EBCA6Bu; h ^= h >> 13; h *= 0xC2B2AE35u; h ^= h >> 16;
+        uint h = seed ^ (index * DropoutGolden);
+        h ^= h >> 16; h *= DropoutMix1; h ^= h >> 13; h *= DropoutMix2; h ^= h >> 16;
         return (h >> 8) * (1f / 16777216f);
     }
 

@@ -96,13 +96,8 @@ public abstract partial class Accelerator
     protected abstract void DropoutBackwardInternal(Tensor dy, Tensor mask, Tensor dx);
 
     /// <summary>
-    /// The dropout hash: uniform in [0, 1) from (seed, index). Kernels in kernels/ use the same integer mix
-    /// (a murmur3 finaliser), so masks agree bit for bit across backends.
+    /// The dropout hash: uniform in [0, 1) from (seed, index), the kernels' own rule (<c>Kernels.Rules</c>), so masks
+    /// agree bit for bit across backends.
     /// </summary>
-    public static float DropoutUniform(uint seed, uint index)
-    {
-        uint h = seed ^ (index * 0x9E3779B9u);
-        h ^= h >> 16; h *= 0x85EBCA6Bu; h ^= h >> 13; h *= 0xC2B2AE35u; h ^= h >> 16;
-        return (h >> 8) * (1f / 16777216f);
-    }
+    public static float DropoutUniform(uint seed, uint index) => Kernels.Rules.DropoutUniform(seed, index);
 }

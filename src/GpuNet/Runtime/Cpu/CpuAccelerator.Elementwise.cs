@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.Intrinsics;
+using GpuNet.Kernels;
 using System.Numerics.Tensors;
 
 namespace GpuNet.Runtime.Cpu;
@@ -116,8 +117,8 @@ public sealed unsafe partial class CpuAccelerator
                 int j = 0;
                 for (; j + 8 <= width; j += 8)
                 {
-                    var h = Vector256.Create(seed) ^ ((Vector256.Create(first + (uint)j) + lanes) * 0x9E3779B9u);
-                    h ^= h >> 16; h *= 0x85EBCA6Bu; h ^= h >> 13; h *= 0xC2B2AE35u; h ^= h >> 16;
+                    var h = Vector256.Create(seed) ^ ((Vector256.Create(first + (uint)j) + lanes) * Rules.DropoutGolden);
+                    h ^= h >> 16; h *= Rules.DropoutMix1; h ^= h >> 13; h *= Rules.DropoutMix2; h ^= h >> 16;
                     var u = Vector256.ConvertToSingle((h >> 8).AsInt32()) * (1f / 16777216f);
                     var m = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(u, vp), vkeep,
                         Vector256<float>.Zero);
