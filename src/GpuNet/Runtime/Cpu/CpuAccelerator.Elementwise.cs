@@ -117,7 +117,8 @@ public sealed unsafe partial class CpuAccelerator
                 int j = 0;
                 for (; j + 8 <= width; j += 8)
                 {
-                    var h = Vector256.Create(seed) ^ ((Vector256.Create(first + (uint)j) + lanes) * Rules.DropoutGolden);
+                    var index = Vector256.Create(first + (uint)j) + lanes;
+                    var h = Vector256.Create(seed) ^ (index * Rules.DropoutGolden);
                     h ^= h >> 16; h *= Rules.DropoutMix1; h ^= h >> 13; h *= Rules.DropoutMix2; h ^= h >> 16;
                     var u = Vector256.ConvertToSingle((h >> 8).AsInt32()) * (1f / 16777216f);
                     var m = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(u, vp), vkeep,
