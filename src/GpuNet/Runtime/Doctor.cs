@@ -358,6 +358,9 @@ public static class Doctor
                 add("Conv2dBackwardFilter" + tag, c => WithConv(c, algo, () => c.Acc.Conv2dBackwardFilter(
                     c.Rand(g.InputShape), c.Rand(g.OutputShape), c.Out(g.FilterShape), c.Out(g.K), g)));
             }
+        // the ReLU epilogue a convolution followed by a ReLU layer runs with
+        add("Conv2dForward (3x3 groups 2, ReLU epilogue)", c => c.Acc.Conv2dForward(c.Rand(grouped.InputShape),
+            c.Rand(0.1f, grouped.FilterShape), c.Rand(grouped.K), c.Out(grouped.OutputShape), grouped, relu: true));
     }
 
     // C (m, n) = 0.75 · op(A) · op(B) + 0.5 · C in all four transpositions (NT: B stored (n, k)), each through the
