@@ -94,6 +94,8 @@ public abstract partial class OpTests : IDisposable
         new Conv2dGeometry(2, 6, 4, 5, 4, 1, 1, 1, 1, 0, 0, 2),     // 1x1 grouped (the pointwise path)
         new Conv2dGeometry(2, 3, 15, 15, 4, 11, 11, 4, 4, 0, 0),    // AlexNet conv1 shape in miniature
         new Conv2dGeometry(5, 2, 6, 6, 3, 5, 5, 1, 1, 2, 2),        // batch larger than threads, 5x5 pad 2
+        new Conv2dGeometry(2, 4, 7, 7, 3, 1, 1, 2, 2, 0, 0),        // 1x1 stride 2 (a downsampling shortcut)
+        new Conv2dGeometry(2, 3, 8, 9, 4, 2, 2, 3, 3, 1, 1),        // stride larger than the window, padded
     ];
 
     [AcceleratorTheory, MemberData(nameof(ConvShapes))]
