@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -37,14 +38,14 @@ public sealed unsafe partial class CpuAccelerator
     // a plane repeats its last pixel in the lanes past the end and stores only the real ones.
     private void MaxPool2dForwardGathered(float* px, float* py, float* pa, Pool2dGeometry g)
     {
-        int hw = g.H * g.W, ow = g.OutW, ohw = g.OutH * ow, vectors = (ohw + 7) / 8;
-        var corners = new int[vectors * 8];   // each output pixel's window corner in its plane
-        for (int o = 0; o < corners.Length; o++)
+        int hw = g.H * g.W, ow = g.OutW, ohw = g.OutH * ow, vectors = (ohw + 7) / 8, taps = g.KernelH * g.KernelW;
+        int[] corners = ArrayPool<int>.Shared.Rent(vectors * 8);   // each output pixel's window corner in its plane
+        for (int o = 0; o < vectors * 8; o++)
         {
             int q = Math.Min(o, ohw - 1);
             corners[o] = q / ow * g.StrideH * g.W + q % ow * g.StrideW;
         }
-        var window = new int[g.KernelH * g.KernelW];   // the window's elements from its corner, row by row
+        int[] window = ArrayPool<int>.Shared.Rent(taps);   // the window's elements from its corner, row by row
         for (int h = 0; h < g.KernelH; h++)
             for (int w = 0; w < g.KernelW; w++) window[h * g.KernelW + w] = h * g.W + w;
         For(g.N * g.C, 16, (p0, p1) =>
@@ -59,7 +60,7 @@ public sealed unsafe partial class CpuAccelerator
                         var corner = Vector256.Load(pc + v * 8);
                         var at = corner;
                         var best = Avx2.GatherVector256(xp, corner, 4);
-                        for (int k = 1; k < window.Length; k++)
+                        for (int k = 1; k < taps; k++)
                         {
                             var index = corner + Vector256.Create(pw[k]);
                             var value = Avx2.GatherVector256(xp, index, 4);
@@ -85,6 +86,8 @@ public sealed unsafe partial class CpuAccelerator
                     }
                 }
         });
+        ArrayPool<int>.Shared.Return(corners);
+        ArrayPool<int>.Shared.Return(window);
     }
 
     // Scatters each dy into its cell's maximum: through the forward's indices when given, else searched again.
