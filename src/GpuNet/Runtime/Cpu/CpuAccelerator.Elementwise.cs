@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.Intrinsics;
 using GpuNet.Kernels;
 using System.Numerics.Tensors;
@@ -58,32 +57,15 @@ public sealed unsafe partial class CpuAccelerator
             });
             return;
         }
-        // blocks of images read front to back (a channel at a time would stride through all of dy), each with its own
-        // per-channel sums, added block by block: the same sums whatever the thread count
-        const int Block = 8;
-        int blocks = (n + Block - 1) / Block;
-        double[] partial = ArrayPool<double>.Shared.Rent(blocks * c);
-        fixed (double* pp = partial)
+        For(c, 16, (c0, c1) =>
         {
-            double* sums = pp;
-            For(blocks, 1, (b0, b1) =>
-            {
-                for (int b = b0; b < b1; b++)
-                {
-                    double* s = sums + (long)b * c;
-                    new Span<double>(s, c).Clear();
-                    for (int i = b * Block; i < Math.Min(n, (b + 1) * Block); i++)
-                        for (int ch = 0; ch < c; ch++) s[ch] += RowSum(pdy + ((long)i * c + ch) * inner, inner);
-                }
-            });
-            for (int ch = 0; ch < c; ch++)
+            for (int ch = c0; ch < c1; ch++)
             {
                 double sum = 0;
-                for (int b = 0; b < blocks; b++) sum += sums[(long)b * c + ch];
+                for (int i = 0; i < n; i++) sum += RowSum(pdy + ((long)i * c + ch) * inner, inner);
                 pdb[ch] = (float)sum;
             }
-        }
-        ArrayPool<double>.Shared.Return(partial);
+        });
     }
 
     // Σ row[0, n) in float, 8 lanes then the tail: a short row (a channel plane of 9 to 3025 floats) without a library
@@ -103,19 +85,21 @@ public sealed unsafe partial class CpuAccelerator
     {
         float* px = P(x), py = P(y), pm = P(mask);
         float keep = 1f / (1f - p);
-        int width = ix.RowLength, rows = x.Length / width;
-        // row by row (the global index of a row's first element once), 8 elements at a time through the same hash as
-        // DropoutUniform, lane for lane, so the masks are the scalar (and the kernels') masks to the bit
-        For(rows, Math.Max(1, ElementGrain / 8 / width), (r0, r1) =>
+        int width = ix.RowLength;
+        // in stretches that stay within a row (the global index of its first element computed once), 8 elements at a
+        // time through the same hash as DropoutUniform, lane for lane, so the masks are the scalar (and the
+        // kernels') masks to the bit
+        For(x.Length, ElementGrain, (s, e) =>
         {
             var lanes = Vector256.Create(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u);
             var (vp, vkeep) = (Vector256.Create(p), Vector256.Create(keep));
-            for (int row = r0; row < r1; row++)
+            for (int i = s; i < e;)
             {
+                int row = i / width, j = i - row * width, end = Math.Min(width, j + (e - i));
                 uint first = (uint)((ix.FirstRow + row) * ix.GlobalRowLength + ix.RowOffset);
-                long o = (long)row * width;
-                int j = 0;
-                for (; j + 8 <= width; j += 8)
+                float* xr = px + (long)row * width, yr = py + (long)row * width, mr = pm + (long)row * width;
+                i += end - j;
+                for (; j + 8 <= end; j += 8)
                 {
                     var index = Vector256.Create(first + (uint)j) + lanes;
                     var h = Vector256.Create(seed) ^ (index * Rules.DropoutGolden);
@@ -123,13 +107,13 @@ public sealed unsafe partial class CpuAccelerator
                     var u = Vector256.ConvertToSingle((h >> 8).AsInt32()) * (1f / 16777216f);
                     var m = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(u, vp), vkeep,
                         Vector256<float>.Zero);
-                    m.Store(pm + o + j);
-                    (Vector256.Load(px + o + j) * m).Store(py + o + j);
+                    m.Store(mr + j);
+                    (Vector256.Load(xr + j) * m).Store(yr + j);
                 }
-                for (; j < width; j++)
+                for (; j < end; j++)
                 {
                     float m = DropoutUniform(seed, first + (uint)j) >= p ? keep : 0f;
-                    pm[o + j] = m; py[o + j] = px[o + j] * m;
+                    mr[j] = m; yr[j] = xr[j] * m;
                 }
             }
         });
