@@ -1,7 +1,6 @@
 using System.CommandLine;
 using GpuNet.Charts;
 using GpuNet.Data;
-using GpuNet.Models;
 using GpuNet.Training;
 
 namespace GpuNet.Cli.Commands;
@@ -45,5 +44,5 @@ internal static class PlotCommand
         return cmd;
     }
 
-    private static string Title(TrainOptions o) => TrainingCurves.Title(ModelZoo.Canonical(o.Model), o.Data);
+    private static string Title(TrainOptions o) => TrainingCurves.Title(o.Model, o.Data);
 }

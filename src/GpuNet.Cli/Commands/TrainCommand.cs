@@ -14,11 +14,16 @@ internal static class TrainCommand
         var d = new TrainOptions();
         var a = TrainOptions.ForModel("alexnet");
         string ByModel<T>(T lenet, T alexnet) =>
-            $"default: {lenet} for lenet5, {alexnet} for alexnet and alexnet-small";
+            $"default: the network file's training section, else {lenet}; lenet5 {lenet}, alexnet {alexnet}";
         var model = new Option<string>("--model", "-m")
         {
-            Description = $"Model: {string.Join(", ", ModelZoo.Names)}",
+            Description = $"A shipped network: {string.Join(", ", ModelZoo.Names)}",
             DefaultValueFactory = _ => d.Model
+        };
+        var network = new Option<string?>("--network", "-n")
+        {
+            Description = "A network file of one's own (YAML, see docs/network-files.md) instead of --model; the " +
+                "checkpoints keep its description, so the file is not needed afterwards",
         };
         var data = new Option<string?>("--data")
         {
@@ -58,7 +63,10 @@ internal static class TrainCommand
         };
         var init = new Option<string?>("--init")
         {
-            Description = $"Initialiser: uniform (±1/sqrt(fan_in)), xavier, he, alexnet ({ByModel(d.Init, a.Init)})"
+            Description =
+                "Initialiser of every weight and bias whose layer names none (weight_init, bias_init in the " +
+                $"network file): uniform (±1/sqrt(fan_in)), xavier, he, alexnet (N(0, 0.01)) " +
+                $"({ByModel(d.Init, a.Init)})"
         };
         var loss = new Option<string>("--loss")
         {
@@ -169,7 +177,8 @@ internal static class TrainCommand
             "every batch, on its own device (--device cuda: the local rank's GPU; cpu: its share of the cores), " +
             "gradients summed over MPI; rank 0 writes the run folder")
         {
-            model, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val, limit, strict,
+            model, network, data, epochs, batch, optimizer, lr, momentum, wd, l1, schedule, init, loss, seed, val,
+                limit, strict,
                 device, devices, convAlgorithm,
             trainTf, evalTf, tenCrop, workers, prefetch, cache, cacheMiB, maxPixels, split, output, overwrite, resume,
         };
@@ -179,6 +188,7 @@ internal static class TrainCommand
             var ranks = DataParallel.Start();
             bool speaks = ranks.Rank == 0;
             TrainOptions o;
+            GpuNet.Networks.NetworkDescription? description = null;
             string? resumeDir = r.GetValue(resume);
             if (resumeDir is not null)
             {
@@ -188,7 +198,8 @@ internal static class TrainCommand
                 bool Given(Option option) => r.GetResult(option) is { Implicit: false };
                 // what defines the run stays as it was; what only says where and how fast it runs may change
                 foreach (
-                    var fixedOption in new Option[] { model, batch, optimizer, lr, momentum, wd, l1, schedule, init,
+                    var fixedOption in new Option[] { model, network, batch, optimizer, lr, momentum, wd, l1, schedule,
+                        init,
                              loss, seed, val, limit, strict, split, trainTf, evalTf, tenCrop, maxPixels, convAlgorithm,
                              output })
                     if (Given(fixedOption))
@@ -234,17 +245,27 @@ internal static class TrainCommand
             {
                 string dataDir = r.GetValue(data) ?? throw new ArgumentException(
                     "--data is required (a folder with train/<class>/*.png), unless --resume is given");
-                string name = ModelZoo.Canonical(r.GetValue(model)!);
-                var m = TrainOptions.ForModel(name);
+                bool Given(Option option) => r.GetResult(option) is { Implicit: false };
+                if (Given(model) && Given(network))
+                    throw new ArgumentException("--model names a shipped network and --network a file: give only one");
+                string? file = r.GetValue(network);
+                description = file is null ? ModelZoo.Describe(r.GetValue(model)!)
+                    : GpuNet.Networks.NetworkDescription.Load(file);
+                string name = description.Name;
+                // the network file's training defaults, where the command line says nothing
+                var m = TrainOptions.ForNetwork(description);
+                T Or<T>(Option<T> option, T fallback) => Given(option) ? r.GetValue(option)! : fallback;
                 o = new TrainOptions
                 {
-                    Model = name, Data = Path.GetFullPath(dataDir), Epochs = r.GetValue(epochs) ?? m.Epochs,
-                    Batch = r.GetValue(batch),
-                    Optimizer = r.GetValue(optimizer)!, LearningRate = r.GetValue(lr) ?? m.LearningRate,
-                    Momentum = r.GetValue(momentum),
-                    WeightDecay = r.GetValue(wd), L1 = r.GetValue(l1), Schedule = r.GetValue(schedule) ?? m.Schedule,
+                    Model = name, Network = file is null ? null : Path.GetFullPath(file),
+                    Data = Path.GetFullPath(dataDir), Epochs = r.GetValue(epochs) ?? m.Epochs,
+                    Batch = Or(batch, m.Batch),
+                    Optimizer = Or(optimizer, m.Optimizer), LearningRate = r.GetValue(lr) ?? m.LearningRate,
+                    Momentum = Or(momentum, m.Momentum),
+                    WeightDecay = Or(wd, m.WeightDecay), L1 = Or(l1, m.L1),
+                    Schedule = r.GetValue(schedule) ?? m.Schedule,
                     Init = r.GetValue(init) ?? m.Init,
-                    Loss = r.GetValue(loss)!, Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val),
+                    Loss = Or(loss, m.Loss), Seed = r.GetValue(seed), ValidationFraction = r.GetValue(val),
                     Limit = r.GetValue(limit),
                     Strict = r.GetValue(strict), Device = r.GetValue(device)!, Devices = r.GetValue(devices),
                     ConvAlgorithm = r.GetValue(convAlgorithm)!,
@@ -270,9 +291,10 @@ internal static class TrainCommand
                         .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(),
                             new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                         .Start(ctx => result = Trainer.Run(o, new SpectreObserver(ctx), resumeDir is not null,
-                            cts.Token, ranks));
+                            cts.Token, ranks, description));
                 else
-                    result = Trainer.Run(o, NullObserver.Instance, resumeDir is not null, cts.Token, ranks);
+                    result = Trainer.Run(o, NullObserver.Instance, resumeDir is not null, cts.Token, ranks,
+                        description);
             }
             catch (OperationCanceledException e)
             {

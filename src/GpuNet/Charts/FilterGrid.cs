@@ -11,8 +11,8 @@ namespace GpuNet.Charts;
 /// </summary>
 public static class FilterGrid
 {
-    /// <summary>The checkpoint tensor drawn: (K, C, R, S).</summary>
-    public const string WeightName = "conv1.weight";
+    /// <summary>What a message calls the tensor drawn: the first convolution's filters, (K, C, R, S).</summary>
+    private const string WeightName = "the first convolution's weight";
 
     private const int MaxColumns = 16, TilePixels = 56, Gap = 3, Margin = 20, LabelHeight = 26, FooterHeight = 28;
 
@@ -67,21 +67,24 @@ public static class FilterGrid
     }
 
     /// <summary>
-    /// The figure for a checkpoint's <see cref="WeightName"/>: per tower for AlexNet (model "alexnet" or
-    /// "alexnet-small" in its metadata), one grid otherwise.
+    /// The figure for a checkpoint's first convolution (the first conv layer of its network reading the input): per
+    /// tower where the network's convolutions are grouped (AlexNet's groups of 2), one grid otherwise.
     /// </summary>
     public static Figure FromCheckpoint(CheckpointFile file)
     {
-        if (!file.Tensors.TryGetValue(WeightName, out var w))
-        {
-            var names = file.Tensors.Keys.Where(n => !n.Contains('/')).Take(6);
-            throw new ChartException($"{file.Path}: has no tensor '{WeightName}' (has {string.Join(", ", names)}…); " +
-                "not a convolutional model?");
-        }
-        string model = file.Metadata.TryGetValue("model", out var m) ? m : "?";
-        int towers = model.StartsWith("alexnet", StringComparison.Ordinal) ? 2 : 1;
+        var d = Checkpoint.Description(file);
+        var convs = d.Layers.Where(l => l.Type == "conv").ToList();
+        var first = convs.FirstOrDefault(l => l.Inputs.Count == 0 && d.Layers[0] == l
+            || l.Inputs.Contains(Networks.NetworkDescription.InputName)) ?? convs.FirstOrDefault()
+            ?? throw new ChartException($"{file.Path}: network '{d.Name}' has no convolution, so no kernels to draw");
+        string key = $"{first.Name}.weight";
+        if (!file.Tensors.TryGetValue(key, out var w))
+            throw new ChartException($"{file.Path}: has no tensor '{key}' (the first convolution's filters)");
+        int towers = convs.Select(l => l.Setting("groups")?.Scalar is { } g && int.TryParse(g, out int n) ? n : 1)
+            .FirstOrDefault(n => n > 1, 1);
         string epoch = RunState.EpochOf(file) is int e ? $", epoch {e}" : "";
-        return Create(w.Data, w.Shape, towers, $"conv1 kernels of {model}{epoch} ({Path.GetFileName(file.Path)})");
+        return Create(w.Data, w.Shape, towers,
+            $"{first.Name} kernels of {d.Name}{epoch} ({Path.GetFileName(file.Path)})");
     }
 
     /// <summary>Writes a checkpoint's FOLDER/NAME.png and FOLDER/NAME.svg (see <see cref="FromCheckpoint"/>).</summary>

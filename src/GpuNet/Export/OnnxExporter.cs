@@ -20,7 +20,8 @@ public sealed record OnnxExportResult(string Path, int Opset, long IrVersion, in
     Preprocessing Preprocessing);
 
 /// <summary>
-/// Writes a <see cref="Model"/> as an ONNX graph for inference, by walking its own layers: Conv (with <c>group</c>),
+/// Writes a <see cref="Model"/> as an ONNX graph for inference, by walking its own layers and the edges between them:
+/// Add (Sum for more than two inputs) and Concat along channels where the graph joins, Conv (with <c>group</c>),
 /// Gemm, Relu and the other activations, LRN (a grouped LRN as Split → LRN per group → Concat, so the window never
 /// crosses a group), MaxPool/AveragePool in floor mode with padding counted in the average, BatchNormalization with the
 /// running statistics, Flatten; dropout is the identity at inference and leaves no node. The graph reads
@@ -63,9 +64,14 @@ public static class OnnxExporter
         CheckOpset(opset);
         var g = new OnnxGraph(model.Name);
         g.Proto.Input.Add(Value(InputName, Batch, model.InputShape));
-        string x = InputName;
-        foreach (var layer in model.Layers) x = Emit(g, layer, x, opset);
-        g.Rename(x, LogitsName);
+        // each layer's output tensor by the names of what it reads: the graph's edges are the model's
+        var outputs = new string[model.Layers.Count];
+        for (int i = 0; i < outputs.Length; i++)
+        {
+            var inputs = model.InputsOf(i).Select(j => j == Model.NetworkInput ? InputName : outputs[j]).ToArray();
+            outputs[i] = Emit(g, model.Layers[i], inputs, opset);
+        }
+        g.Rename(outputs.Length > 0 ? outputs[^1] : InputName, LogitsName);
         g.Node("Softmax", "softmax", [LogitsName], ProbabilitiesName, Attr("axis", 1L));
         g.Proto.Output.Add(Value(ProbabilitiesName, Batch, model.OutputShape));
         g.Proto.Output.Add(Value(LogitsName, Batch, model.OutputShape));
@@ -132,21 +138,25 @@ public static class OnnxExporter
             bytes, pre);
     }
 
-    // One layer's nodes after tensor x; returns the name of the layer's output.
-    private static string Emit(OnnxGraph g, Layer layer, string x, int opset)
+    // One layer's nodes reading the tensors named by inputs; returns the name of the layer's output.
+    private static string Emit(OnnxGraph g, Layer layer, string[] inputs, int opset)
     {
-        string n = layer.Name;
+        string n = layer.Name, x = inputs[0];
         switch (layer)
         {
+            case Add:
+                return g.Node(inputs.Length == 2 ? "Add" : "Sum", n, inputs, n);
+            case Concat:
+                return g.Node("Concat", n, inputs, n, Attr("axis", 1L));
             case Conv2d c:
                 long k = c.Kernel, s = c.Stride, p = c.Padding;
-                return g.Node("Conv", n, [x, Weight(g, c.Weight), Weight(g, c.Bias)], n,
+                return g.Node("Conv", n, [x, Weight(g, c.Weight), .. Bias(g, c.Bias)], n,
                     Attr("kernel_shape", k, k), Attr("strides", s, s), Attr("pads", p, p, p, p),
                     Attr("dilations", 1L, 1L), Attr("group", (long)c.Groups));
             case Dense d:
                 // Dense flattens (C, H, W) itself; Gemm needs (N, In)
                 if (d.InputShape.Length > 1) x = g.Node("Flatten", $"{n}/flatten", [x], $"{n}/flat", Attr("axis", 1L));
-                return g.Node("Gemm", n, [x, Weight(g, d.Weight), Weight(g, d.Bias)], n,
+                return g.Node("Gemm", n, [x, Weight(g, d.Weight), .. Bias(g, d.Bias)], n,
                     Attr("alpha", 1f), Attr("beta", 1f), Attr("transB", 1L));
             case Activation a:
                 return a.Function switch
@@ -169,9 +179,9 @@ public static class OnnxExporter
             case Dropout:
                 return x;   // the identity at inference
             case BatchNorm b:
-                string[] inputs =
+                string[] bn =
                     [x, Weight(g, b.Gamma), Weight(g, b.Beta), Weight(g, b.RunningMean), Weight(g, b.RunningVariance)];
-                return g.Node("BatchNormalization", n, inputs, n, Attr("epsilon", b.Epsilon));
+                return g.Node("BatchNormalization", n, bn, n, Attr("epsilon", b.Epsilon));
             default:
                 throw Unsupported(layer, opset);
         }
@@ -208,8 +218,11 @@ public static class OnnxExporter
 
     private static string Weight(OnnxGraph g, Parameter p) => g.Constant(p.Name, p.Data.Shape, p.Data.ToArray());
 
+    // Conv's B and Gemm's C are optional inputs: a layer without a bias leaves them out
+    private static string[] Bias(OnnxGraph g, Parameter? p) => p is null ? [] : [Weight(g, p)];
+
     private static NotSupportedException Unsupported(Layer layer, int opset) => new(
         $"layer '{layer.Name}' ({layer.Kind}) has no ONNX opset {opset} equivalent in GpuNet's exporter; it writes " +
         "Conv2d, Dense, Relu, LeakyRelu, Sigmoid, Tanh, LRN, MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Dropout " +
-        "(removed) and BatchNorm");
+        "(removed), BatchNorm, Add and Concat");
 }

@@ -1,3 +1,4 @@
+using GpuNet.Networks;
 using GpuNet.Runtime;
 
 namespace GpuNet.Layers;
@@ -7,8 +8,24 @@ public enum ActivationKind { Relu, LeakyRelu, Sigmoid, Tanh }
 
 /// <summary>An element-wise activation layer.</summary>
 public sealed class Activation(string name, ActivationKind kind,
-    float slope = Optim.UpdateRules.DefaultLeakySlope) : BufferedLayer(name)
+    float slope = Optim.UpdateRules.DefaultLeakySlope) : BufferedLayer(name), IDescribedLayer
 {
+    public static IEnumerable<LayerType> Types =>
+    [
+        new() { Name = "relu", Summary = "max(0, x)", Create = a => new Activation(a.Name, ActivationKind.Relu) },
+        new()
+        {
+            Name = "leaky_relu",
+            Summary = "x, or slope · x below 0",
+            Settings = [new("slope", "a number", Optim.UpdateRules.DefaultLeakySlope.ToString(
+                System.Globalization.CultureInfo.InvariantCulture), "the slope below 0")],
+            Create = a => new Activation(a.Name, ActivationKind.LeakyRelu, a.Float("slope")),
+        },
+        new() { Name = "sigmoid", Summary = "1 / (1 + e^-x)",
+            Create = a => new Activation(a.Name, ActivationKind.Sigmoid) },
+        new() { Name = "tanh", Summary = "tanh x", Create = a => new Activation(a.Name, ActivationKind.Tanh) },
+    ];
+
     private Tensor? _x, _yOut;
 
     public ActivationKind Function => kind;
@@ -58,8 +75,31 @@ public sealed class Activation(string name, ActivationKind kind,
 /// </summary>
 /// <remarks>A tower of a split model holding columns [rowOffset, rowOffset + width) of a globalRow-wide activation
 /// passes them so its masks are exactly the undivided layer's.</remarks>
-public sealed class Dropout(string name, float p, uint seed, int rowOffset = 0, int globalRow = 0) : BufferedLayer(name)
+public sealed class Dropout(string name, float p, uint seed, int rowOffset = 0, int globalRow = 0)
+    : BufferedLayer(name), IDescribedLayer
 {
+    public static IEnumerable<LayerType> Types =>
+    [
+        new()
+        {
+            Name = "dropout",
+            Summary = "inverted dropout in training, the identity in evaluation",
+            Settings =
+            [
+                new("p", "a number in [0, 1)", "0.5", "the probability of dropping a unit"),
+                new("seed", "a non-negative integer", "its place",
+                    "the masks' seed (default: the layer's place, from 1)"),
+            ],
+            Create = a => new Dropout(a.Name, a.Float("p", 0f, 1f, maxExclusive: true),
+                a.Has("seed") ? (uint)a.Int("seed", 0) : (uint)(a.Index + 1)),
+        },
+    ];
+
+    /// <summary>The probability of dropping a unit.</summary>
+    public float P => p;
+    /// <summary>The masks' seed.</summary>
+    public uint Seed => seed;
+
     private Tensor? _mask;
     private bool _training;
 

@@ -32,6 +32,15 @@ public abstract class Layer : IDisposable
     public int FirstSample { get; set; }
     /// <summary>Short description of the configuration, e.g. <c>5x5 s1 p0</c>.</summary>
     public virtual string Details => "";
+    /// <summary>
+    /// Multiply-accumulates of one sample's forward pass (convolutions and dense layers; 0 for the rest).
+    /// </summary>
+    public virtual long MultiplyAccumulates => 0;
+    /// <summary>
+    /// Initialisers by parameter suffix (<c>weight</c>, <c>bias</c>) from the layer's description, given to its
+    /// parameters as <see cref="Parameter.Init"/>; a parameter without one takes the run's scheme.
+    /// </summary>
+    public Dictionary<string, Models.InitSpec> ParameterInit { get; } = [];
 
     /// <summary>Binds the layer to an accelerator and input shape; returns the output shape (per sample).</summary>
     public int[] Setup(Accelerator accelerator, int[] inputShape)
@@ -55,7 +64,10 @@ public abstract class Layer : IDisposable
     protected Parameter AddParameter(string suffix, ParameterRole role, int[] shape, bool trainable, int fanIn,
         int fanOut)
     {
-        var p = new Parameter($"{Name}.{suffix}", role, Accelerator.Zeros(shape), trainable, fanIn, fanOut);
+        var p = new Parameter($"{Name}.{suffix}", role, Accelerator.Zeros(shape), trainable, fanIn, fanOut)
+        {
+            Init = ParameterInit.TryGetValue(suffix, out var init) ? init : null,
+        };
         _parameters.Add(p);
         return p;
     }

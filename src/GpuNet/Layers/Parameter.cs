@@ -27,6 +27,10 @@ public sealed class Parameter : IDisposable
     public int FanOut { get; }
     /// <summary>Weight decay and L1 apply to weights only, never to biases or normalisation parameters.</summary>
     public bool Decays => Role == ParameterRole.Weight;
+    /// <summary>
+    /// The initialiser its layer's description gives it (<c>weight_init</c>, <c>bias_init</c>); null: the run's scheme.
+    /// </summary>
+    public Models.InitSpec? Init { get; set; }
 
     public void Dispose() { Data.Dispose(); Grad?.Dispose(); }
 }

@@ -1,3 +1,4 @@
+using GpuNet.Networks;
 using GpuNet.Runtime;
 
 namespace GpuNet.Layers;
@@ -5,8 +6,29 @@ namespace GpuNet.Layers;
 /// <summary>
 /// Max or average pooling over k×k windows with a stride (AlexNet's overlapping pooling: k 3, stride 2).
 /// </summary>
-public sealed class Pool2d(string name, bool max, int kernel, int stride, int padding = 0) : BufferedLayer(name)
+public sealed class Pool2d(string name, bool max, int kernel, int stride, int padding = 0)
+    : BufferedLayer(name), IDescribedLayer
 {
+    public static IEnumerable<LayerType> Types => [Type("maxpool", true), Type("avgpool", false)];
+
+    private static LayerType Type(string name, bool max) => new()
+    {
+        Name = name,
+        Summary = max ? "max pooling over k×k windows (overlapping when stride < kernel)"
+            : "average pooling over k×k windows (padded cells count in the divisor)",
+        Settings =
+        [
+            new("kernel", "a positive integer", null, "square window size"),
+            new("stride", "a positive integer", "kernel", "stride in both directions (default: the kernel size)"),
+            new("padding", "a non-negative integer below kernel", "0", "padding on every side"),
+        ],
+        Create = a =>
+        {
+            int k = a.Int("kernel", 1);
+            return new Pool2d(a.Name, max, k, a.Has("stride") ? a.Int("stride", 1) : k, a.Int("padding", 0));
+        },
+    };
+
     private Pool2dGeometry _g;
     private Tensor? _x, _argmax, _indices;
 
@@ -27,7 +49,7 @@ public sealed class Pool2d(string name, bool max, int kernel, int stride, int pa
     protected override int[] SetupInternal(int[] s)
     {
         if (s.Length != 3)
-            throw new ArgumentException($"{Name}: pooling needs (C, H, W) input, got {Shapes.Format(s)}");
+            throw new ArgumentException($"pooling needs (C, H, W) input, got {Shapes.Format(s)}");
         var g = Geometry(1);
         g.Validate();
         return [s[0], g.OutH, g.OutW];
@@ -58,12 +80,21 @@ public sealed class Pool2d(string name, bool max, int kernel, int stride, int pa
 }
 
 /// <summary>Global average pooling: (C, H, W) → (C).</summary>
-public sealed class GlobalAvgPool(string name) : BufferedLayer(name)
+public sealed class GlobalAvgPool(string name) : BufferedLayer(name), IDescribedLayer
 {
+    public static IEnumerable<LayerType> Types =>
+    [
+        new()
+        {
+            Name = "global_avgpool", Summary = "the mean of each channel: (C, H, W) → (C)",
+            Create = a => new GlobalAvgPool(a.Name),
+        },
+    ];
+
     public override string Kind => "GlobalAvgPool";
 
     protected override int[] SetupInternal(int[] s) => s.Length == 3 ? [s[0]]
-        : throw new ArgumentException($"{Name}: needs (C, H, W) input, got {Shapes.Format(s)}");
+        : throw new ArgumentException($"global average pooling needs (C, H, W) input, got {Shapes.Format(s)}");
 
     public override Tensor Forward(Tensor x, bool training)
     {
@@ -82,8 +113,11 @@ public sealed class GlobalAvgPool(string name) : BufferedLayer(name)
 }
 
 /// <summary>Reshapes (C, H, W) to (C·H·W) without copying.</summary>
-public sealed class Flatten(string name) : Layer(name)
+public sealed class Flatten(string name) : Layer(name), IDescribedLayer
 {
+    public static IEnumerable<LayerType> Types =>
+        [new() { Name = "flatten", Summary = "(C, H, W) → (C·H·W), no copy", Create = a => new Flatten(a.Name) }];
+
     public override string Kind => "Flatten";
     protected override int[] SetupInternal(int[] s) => [Shapes.Product(s)];
     public override Tensor Forward(Tensor x, bool training) => x.View(x.Shape[0], OutputShape[0]);

@@ -1,29 +1,55 @@
-using GpuNet.Layers;
+using GpuNet.Networks;
 using GpuNet.Runtime;
 
 namespace GpuNet.Models;
 
-/// <summary>The models GpuNet knows by name.</summary>
+/// <summary>
+/// The networks GpuNet ships: network files embedded in the library (<c>Networks/BuiltIn/NAME.yaml</c>), read by the
+/// same reader as a user's. <c>--model NAME</c> resolves to them.
+/// </summary>
 public static class ModelZoo
 {
-    public static readonly string[] Names = ["lenet5", "alexnet", "alexnet-small"];
+    private const string Prefix = "GpuNet.Networks.BuiltIn.";
+    private static readonly Lazy<Dictionary<string, NetworkDescription>> Shipped = new(Load);
 
-    /// <summary>Per-sample input shape of a named model.</summary>
-    public static int[] InputShape(string name) => AlexNetSpec.Find(name)?.InputShape ?? [1, 32, 32];
+    /// <summary>The shipped networks' names, sorted.</summary>
+    public static IReadOnlyList<string> Names => Shipped.Value.Keys.Order(StringComparer.Ordinal).ToList();
+
+    private static Dictionary<string, NetworkDescription> Load()
+    {
+        var asm = typeof(ModelZoo).Assembly;
+        var all = new Dictionary<string, NetworkDescription>(StringComparer.Ordinal);
+        foreach (var res in asm.GetManifestResourceNames().Where(r => r.StartsWith(Prefix, StringComparison.Ordinal)))
+        {
+            using var reader = new StreamReader(asm.GetManifestResourceStream(res)!);
+            var d = NetworkFile.Parse(reader.ReadToEnd(), $"built-in {res[Prefix.Length..]}");
+            all.Add(d.Name, d);
+        }
+        return all;
+    }
 
     /// <summary>
-    /// Default image transforms (<see cref="Data.Transform"/> specs) for training and evaluation. AlexNet follows the
-    /// paper (§4.1): shorter side 256, random 227 crops with horizontal flips and PCA colour augmentation for training,
-    /// the centre crop for evaluation (ten crops with --ten-crop); alexnet-small scales the same to its 67×67 input
-    /// (shorter side 76). LeNet-5 takes images as they are, centred on its input (MNIST's 28×28 padded to 32×32).
+    /// The shipped network of that name (case and surrounding spaces ignored); unknown: an error listing them.
     /// </summary>
-    public static (string Train, string Eval) DefaultTransforms(string name)
-    {
-        var shape = InputShape(name);
-        if (Canonical(name) == "lenet5") return ("", "");
-        int crop = shape[1], shorter = (int)Math.Round(crop * 256.0 / 227.0);
-        return ($"resize:{shorter},random-crop:{crop},flip,pca-color:0.1", $"resize:{shorter},center-crop:{crop}");
-    }
+    public static NetworkDescription Describe(string name) =>
+        Shipped.Value.TryGetValue(name.Trim().ToLowerInvariant(), out var d) ? d
+            : throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Names)} (or " +
+                "give a network file with --network FILE.yaml)");
+
+    /// <summary>The shipped network's text, as a starting point for one's own file.</summary>
+    public static string Text(string name) => Describe(name).ToYaml();
+
+    /// <summary>Per-sample input shape of a named model.</summary>
+    public static int[] InputShape(string name) => Describe(name).InputShape;
+
+    /// <summary>
+    /// Default image transforms (<see cref="Data.Transform"/> specs) for training and evaluation: the description's
+    /// (empty where it gives none: the images as they are).
+    /// </summary>
+    public static (string Train, string Eval) DefaultTransforms(string name) => DefaultTransforms(Describe(name));
+
+    public static (string Train, string Eval) DefaultTransforms(NetworkDescription d) =>
+        (d.TrainTransform ?? "", d.EvalTransform ?? "");
 
     /// <summary>The evaluation transform with its centre crop replaced by the paper's ten crops.</summary>
     public static string TenCropOf(string evalTransform) =>
@@ -32,31 +58,19 @@ public static class ModelZoo
             .Select(s => s.StartsWith("center-crop:", StringComparison.OrdinalIgnoreCase) ? "ten-crop:"
                 + s["center-crop:".Length..] : s));
 
-    public static int DefaultClasses(string name) => Canonical(name) == "alexnet" ? 1000 : 10;
+    public static int DefaultClasses(string name) => Describe(name).Classes;
 
-    public static string Canonical(string name)
-    {
-        string n = name.Trim().ToLowerInvariant();
-        return Names.Contains(n) ? n
-            : throw new ArgumentException($"unknown model '{name}'; known models: {string.Join(", ", Names)}");
-    }
+    /// <summary>The canonical name of a shipped network.</summary>
+    public static string Canonical(string name) => Describe(name).Name;
 
+    /// <summary>
+    /// The shipped network on an accelerator, with <paramref name="classes"/> outputs (default: its own).
+    /// </summary>
     public static Model Create(string name, Accelerator accelerator, int? classes = null)
     {
-        string n = Canonical(name);
-        int k = classes ?? DefaultClasses(n);
+        var d = Describe(name);
+        int k = classes ?? d.Classes;
         if (k < 2) throw new ArgumentException($"a classifier needs at least 2 classes, got {k}");
-        var layers = AlexNetSpec.Find(n)?.Grouped(k) ?? LeNet5(k);
-        return new Model(n, accelerator, InputShape(n), layers);
+        return d.Build(accelerator, k);
     }
-
-    // LeNet-5 (LeCun et al. 1998) on 32×32 inputs, with ReLU and max pooling: 61,706 parameters.
-    private static IEnumerable<Layer> LeNet5(int classes) =>
-    [
-        new Conv2d("conv1", 6, 5), new Activation("relu1", ActivationKind.Relu), new Pool2d("pool1", true, 2, 2),
-        new Conv2d("conv2", 16, 5), new Activation("relu2", ActivationKind.Relu), new Pool2d("pool2", true, 2, 2),
-        new Conv2d("conv3", 120, 5), new Activation("relu3", ActivationKind.Relu), new Flatten("flatten"),
-        new Dense("fc1", 84), new Activation("relu4", ActivationKind.Relu),
-        new Dense("fc2", classes),
-    ];
 }

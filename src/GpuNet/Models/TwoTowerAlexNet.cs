@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using GpuNet.Layers;
+using GpuNet.Networks;
 using GpuNet.Runtime;
 
 namespace GpuNet.Models;
@@ -15,13 +16,13 @@ namespace GpuNet.Models;
 /// </summary>
 /// <remarks>
 /// The towers and the single-device grouped model (whose LRN also normalises within each half) are built from one
-/// <see cref="AlexNetSpec"/>. Parameters map between them by one rule: tower t holds row block t (along dimension 0)
+/// network description. Parameters map between them by one rule: tower t holds row block t (along dimension 0)
 /// of every parameter of conv1–fc7, and fc8 is whole.
 /// </remarks>
 public sealed class TwoTowerAlexNet : INetwork
 {
     private readonly Accelerator[] _dev;
-    private readonly Model[][] _stage;          // [tower][stage]: conv1..pool2, conv3..pool5, fc6, fc7 (AlexNetSpec)
+    private readonly Model[][] _stage;          // [tower][stage]: conv1..pool2, conv3..pool5, fc6, fc7
     private readonly Model _head;               // fc8 on device 0
     private readonly Dictionary<string, Tensor>[] _buffers = [[], []];   // per tower: only its own thread touches them
     // host staging per exchange and sender
@@ -31,21 +32,29 @@ public sealed class TwoTowerAlexNet : INetwork
     private int _n;
     private Tensor? _logits;
 
-    /// <summary>Builds both towers of <paramref name="name"/> (alexnet, alexnet-small) from its <see
-    /// cref="AlexNetSpec"/>.
-    /// </summary>
+    /// <summary>Builds both towers of a shipped network (alexnet, alexnet-small).</summary>
     public TwoTowerAlexNet(string name, Accelerator first, Accelerator second, int? classes = null)
+        : this(ModelZoo.Describe(name), first, second, classes)
     {
-        Name = ModelZoo.Canonical(name);
-        var spec = AlexNetSpec.Find(Name)
-            ?? throw new ArgumentException("only alexnet and alexnet-small have two towers");
-        Classes = classes ?? ModelZoo.DefaultClasses(Name);
-        InputShape = spec.InputShape;
+    }
+
+    /// <summary>
+    /// Builds both towers of a network laid out as the 2012 AlexNet: a chain of convolutions (the first reading the
+    /// image, grouped ones in two groups reading their own tower, ungrouped ones both towers), LRN in two groups,
+    /// pooling, activations, flatten, hidden dense layers (reading both towers) with dropout, and a dense classifier.
+    /// </summary>
+    public TwoTowerAlexNet(NetworkDescription description, Accelerator first, Accelerator second, int? classes = null)
+    {
+        Name = description.Name;
+        Classes = classes ?? description.Classes;
+        InputShape = description.InputShape;
         _dev = [first, second];
         _stage = new Model[2][];
+        Dense? classifier = null;
         for (int t = 0; t < 2; t++)
         {
-            var stages = spec.TowerStages(t);
+            var (stages, head) = TowerStages(description, Classes, t);
+            classifier ??= head;
             _stage[t] = new Model[stages.Count];
             int[] shape = InputShape;
             for (int s = 0; s < stages.Count; s++)
@@ -56,8 +65,51 @@ public sealed class TwoTowerAlexNet : INetwork
                 shape = _stage[t][s].OutputShape;
             }
         }
-        _head = new Model("head", first, [2 * _stage[0][^1].OutputShape[0]], [new Dense(spec.Classifier, Classes)],
-            propagateToInput: true);
+        _head = new Model("head", first, [2 * _stage[0][^1].OutputShape[0]], [classifier!], propagateToInput: true);
+    }
+
+    /// <summary>
+    /// Tower <paramref name="t"/>'s layers (named <c>tower{t}.conv1</c> …) from the single-device description, split
+    /// into stages: a new stage begins at each layer that reads both towers (an ungrouped convolution after the first,
+    /// each hidden dense layer), where the towers exchange their tensors; the classifier, which reads both towers' last
+    /// stage, is returned apart (whole, on the first device).
+    /// </summary>
+    private static (List<List<Layer>> Stages, Dense Head) TowerStages(NetworkDescription d, int classes, int t)
+    {
+        var single = NetworkGraph.Layers(d, classes);
+        string P(string layer) => $"tower{t}.{layer}";
+        NetworkFileException Unfit(Layer l, string why) => new(d.File, d.Layers.First(x => x.Name == l.Name).At,
+            $"--devices splits networks laid out as the 2012 AlexNet's two towers; layer '{l.Name}' ({l.Kind}) " +
+            $"{why}");
+        var stages = new List<List<Layer>>();
+        int width = 0;
+        for (int i = 0; i < single.Count; i++)
+        {
+            var l = single[i].Layer;
+            if (single[i].Inputs is not [int j] || j != i - 1) throw Unfit(l, "is not part of a chain");
+            Layer tower = l switch
+            {
+                Conv2d c when c.Groups is 1 or 2 =>
+                    new Conv2d(P(c.Name), c.Filters / 2, c.Kernel, c.Stride, c.Padding, 1, c.HasBias),
+                Conv2d c => throw Unfit(c, $"has {c.Groups} groups; the towers need 1 or 2"),
+                Lrn { Settings.Groups: 2 } n => new Lrn(P(n.Name), n.Settings with { Groups = 1 }),
+                Lrn n => throw Unfit(n, "normalises across both towers; give it groups: 2"),
+                Pool2d p => new Pool2d(P(p.Name), p.IsMax, p.Kernel, p.Stride, p.Padding),
+                Activation a => new Activation(P(a.Name), a.Function, a.Slope),
+                Flatten f => new Flatten(P(f.Name)),
+                Dense h when i < single.Count - 1 => new Dense(P(h.Name), (width = h.Outputs) / 2, h.HasBias),
+                Dense h => h,
+                Dropout o when width > 0 => new Dropout(P(o.Name), o.P, o.Seed, t * (width / 2), width),
+                _ => throw Unfit(l, "has no place in them"),
+            };
+            if (tower is Dense head && ReferenceEquals(head, l)) return (stages, head);
+            // a stage begins with the image, and where a layer reads both towers
+            bool both = l is Conv2d { Groups: 1 } && i > 0 || l is Dense;
+            if (stages.Count == 0 || both) stages.Add([]);
+            stages[^1].Add(tower);
+        }
+        throw new NetworkFileException(d.File, null,
+            "--devices splits networks whose last layer is a dense classifier");
     }
 
     public string Name { get; }

@@ -63,6 +63,25 @@ public static partial class Checkpoint
 
     private const long MaxHeader = 100L << 20;
 
+    /// <summary>
+    /// Metadata key of the network's description (the network-file text), so a checkpoint restores its network without
+    /// the file it was trained from. Checkpoints written before it existed name a shipped model under <c>model</c>.
+    /// </summary>
+    public const string NetworkKey = "network";
+
+    /// <summary>
+    /// The network a checkpoint holds: its description, read as a network file that errors name as the checkpoint's;
+    /// an older checkpoint's shipped model by name.
+    /// </summary>
+    public static Networks.NetworkDescription Description(CheckpointFile file)
+    {
+        if (file.Metadata.TryGetValue(NetworkKey, out var yaml))
+            return Networks.NetworkDescription.Parse(yaml, $"{file.Path} (its network description)");
+        string name = file.Get("model");
+        try { return ModelZoo.Describe(name); }
+        catch (ArgumentException e) { throw new CheckpointException($"{file.Path}: {e.Message}", e); }
+    }
+
     /// <summary>Writes device tensors (see the overload taking host data).</summary>
     public static void Save(string path, IReadOnlyDictionary<string, string> metadata,
         IEnumerable<(string Name, Tensor Tensor)> tensors) =>
@@ -182,12 +201,21 @@ public static partial class Checkpoint
             throw new CheckpointException($"{file.Path}: checkpoint holds model '{name}', not '{net.Name}'");
         (int[] Shape, float[] Data) Find(string key, int[] shape, string what)
         {
+            // a checkpoint holding its own description that disagrees with its tensors is a bad description
+            bool described = file.Metadata.ContainsKey(NetworkKey) && what == "tensor";
+            string layer = key.Contains('.') ? $" (layer '{key[..key.LastIndexOf('.')]}')" : "";
             if (!file.Tensors.TryGetValue(key, out var t))
-                throw new CheckpointException($"{file.Path}: {what} '{key}' of model '{net.Name}' is missing");
+                throw described
+                    ? new Networks.NetworkFileException(file.Path, null, $"its network description does not match " +
+                        $"its tensors: the description's {key}{layer} has no tensor in the file")
+                    : new CheckpointException($"{file.Path}: {what} '{key}' of model '{net.Name}' is missing");
             if (!Shapes.Equal(t.Shape, shape))
-                throw new CheckpointException(
-                    $"{file.Path}: tensor '{key}' has shape {Shapes.Format(t.Shape)}, model '{net.Name}' needs " +
-                    $"{Shapes.Format(shape)}");
+                throw described
+                    ? new Networks.NetworkFileException(file.Path, null, $"its network description does not match " +
+                        $"its tensors: tensor '{key}' has shape {Shapes.Format(t.Shape)}, the description's " +
+                        $"{key}{layer} needs {Shapes.Format(shape)}")
+                    : new CheckpointException($"{file.Path}: tensor '{key}' has shape {Shapes.Format(t.Shape)}, " +
+                        $"model '{net.Name}' needs {Shapes.Format(shape)}");
             return t;
         }
         var state = optimizer?.StateTensors(net.Parameters).ToDictionary(s => s.Key, s => s.Tensor);

@@ -7,7 +7,15 @@ namespace GpuNet.Training;
 /// </remarks>
 public sealed record TrainOptions
 {
+    /// <summary>
+    /// The network's name: a shipped one (<c>lenet5</c>, <c>resnet20</c>, …) unless <see cref="Network"/> is given.
+    /// </summary>
     public string Model { get; init; } = "lenet5";
+    /// <summary>
+    /// The network file the run was started from (null: the shipped <see cref="Model"/>). Informational once the run
+    /// has started: its checkpoints hold the whole description, so resuming needs neither.
+    /// </summary>
+    public string? Network { get; init; }
     /// <summary>Data folder holding <c>train/&lt;class&gt;/*</c> and optionally <c>test/&lt;class&gt;/*</c>.</summary>
     public string Data { get; init; } = "";
     public int Epochs { get; init; } = 5;
@@ -43,26 +51,23 @@ public sealed record TrainOptions
     public bool Overwrite { get; init; }
 
     /// <summary>
-    /// The defaults for a model: LeNet-5 keeps the MNIST recipe above; AlexNet and alexnet-small use He initialisation,
-    /// lr 0.01 held constant for 15 epochs (85.6% test accuracy on the synthetic shapes folder, bench/RESULTS.md; the
-    /// LeNet
-    /// recipe leaves AlexNet near chance, and a plateau schedule cut the rate too early on small validation sets).
+    /// The defaults for a shipped network: its file's <c>training:</c> section over the defaults above (LeNet-5's MNIST
+    /// recipe is those defaults; AlexNet's files give He initialisation, lr 0.01 held constant for 15 epochs).
     /// </summary>
-    public static TrainOptions ForModel(string model) => Models.ModelZoo.Canonical(model) == "lenet5"
-        ? new TrainOptions { Model = "lenet5" }
-        : new TrainOptions
-        {
-            Model = Models.ModelZoo.Canonical(model), Init = "he", LearningRate = 0.01f,
-            Schedule = "constant", Epochs = 15
-        };
+    public static TrainOptions ForModel(string model) => ForNetwork(Models.ModelZoo.Describe(model));
+
+    /// <summary>The defaults for a described network (its <c>training:</c> section), named after it.</summary>
+    public static TrainOptions ForNetwork(Networks.NetworkDescription d) =>
+        Networks.TrainingDefaults.Apply(new TrainOptions { Model = d.Name }, d);
+
     /// <summary>Training image transform spec (null: the model's default, see ModelZoo.DefaultTransforms).</summary>
     public string? TrainTransform { get; init; }
     /// <summary>
-    /// The training and evaluation transform specs in effect: the options', else the model's defaults.
+    /// The training and evaluation transform specs in effect: the options', else the network's.
     /// </summary>
-    public (string Train, string Eval) TransformSpecs()
+    public (string Train, string Eval) TransformSpecs(Networks.NetworkDescription network)
     {
-        var (train, eval) = Models.ModelZoo.DefaultTransforms(Model);
+        var (train, eval) = Models.ModelZoo.DefaultTransforms(network);
         return (TrainTransform ?? train, EvalTransform ?? eval);
     }
     /// <summary>Evaluation image transform spec (null: the model's default).</summary>

@@ -1,5 +1,6 @@
 using GpuNet.Data;
 using GpuNet.Models;
+using GpuNet.Networks;
 using GpuNet.Runtime;
 
 namespace GpuNet.Training;
@@ -10,9 +11,11 @@ namespace GpuNet.Training;
 /// </summary>
 public sealed class TrainedModel : IDisposable
 {
-    private TrainedModel(INetwork network, string[] classes, Transform transform, string evalSpec)
+    private TrainedModel(INetwork network, NetworkDescription description, string[] classes, Transform transform,
+        string evalSpec)
     {
-        Network = network; Classes = classes; Transform = transform; EvalTransform = evalSpec;
+        Network = network; Description = description; Classes = classes; Transform = transform;
+        EvalTransform = evalSpec;
     }
 
     public INetwork Network { get; }
@@ -20,21 +23,19 @@ public sealed class TrainedModel : IDisposable
     public Transform Transform { get; }
     public string EvalTransform { get; }
 
+    /// <summary>The network the checkpoint holds (its description).</summary>
+    public NetworkDescription Description { get; }
+
     /// <summary>
     /// Opens the checkpoint on <paramref name="accelerator"/>, or split across it and <paramref name="second"/>.
     /// </summary>
     public static TrainedModel Open(string checkpointPath, Accelerator accelerator, Accelerator? second = null)
     {
         var file = Checkpoint.Read(checkpointPath);
-        string name = file.Get("model");
+        var description = Checkpoint.Description(file);
         var classes = file.GetJson<string[]>("classes");
-        INetwork net;
-        try
-        {
-            net = second is null ? ModelZoo.Create(name, accelerator, classes.Length)
-            : new TwoTowerAlexNet(name, accelerator, second, classes.Length);
-        }
-        catch (ArgumentException e) { throw new CheckpointException($"{checkpointPath}: {e.Message}", e); }
+        INetwork net = second is null ? description.Build(accelerator, classes.Length)
+            : new TwoTowerAlexNet(description, accelerator, second, classes.Length);
         try
         {
             Checkpoint.LoadNetwork(net, file);
@@ -42,7 +43,7 @@ public sealed class TrainedModel : IDisposable
             string spec = file.Metadata.TryGetValue("eval_transform", out var s) ? s : "";
             var tf = new Transform(Transform.ParseSteps(spec), net.InputShape, file.GetJson<float[]>("mean"),
                 file.GetJson<float[]>("std"));
-            return new TrainedModel(net, classes, tf, spec);
+            return new TrainedModel(net, description, classes, tf, spec);
         }
         catch { net.Dispose(); throw; }
     }

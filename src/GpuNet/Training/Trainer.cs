@@ -2,6 +2,7 @@ using GpuNet.Distributed;
 using GpuNet.Layers;
 using GpuNet.Losses;
 using GpuNet.Models;
+using GpuNet.Networks;
 using GpuNet.Optim;
 using GpuNet.Runtime;
 using GpuNet.Runtime.Ilgpu;
@@ -127,9 +128,9 @@ public sealed class Trainer
     /// of every batch, and rank 0 alone writes the run folder (see <see cref="TrainingRun"/>).
     /// </remarks>
     public static TrainResult Run(TrainOptions o, ITrainingObserver obs, bool resume = false,
-        CancellationToken ct = default, IGradientReducer? ranks = null)
+        CancellationToken ct = default, IGradientReducer? ranks = null, NetworkDescription? network = null)
     {
-        using var run = TrainingRun.Open(o, obs, resume, ct, ranks);
+        using var run = TrainingRun.Open(o, obs, resume, ct, ranks, network);
         while (run.Epoch < o.Epochs)
         {
             var (metrics, best) = run.TrainEpoch(ct);
@@ -142,21 +143,18 @@ public sealed class Trainer
 
 /// <summary>
 /// Opens the devices of a run at once (a bad device name fails before any data is read) and, once the class count is
-/// known, the network on them: a <see cref="Model"/> on one device,
-/// or the <see cref="TwoTowerAlexNet"/> on two. Disposes both.
+/// known, the described network on them: a <see cref="Model"/> on one device, or the two towers
+/// (<see cref="TwoTowerAlexNet"/>) on two. Disposes both.
 /// </summary>
-public sealed class NetworkBuilder : IDisposable
+public sealed class RunNetwork : IDisposable
 {
     private readonly Accelerator[] _devices;
-    private readonly string _model;
     private INetwork? _network;
 
-    public NetworkBuilder(string model, string device, string? devices, ITrainingObserver obs,
+    public RunNetwork(NetworkDescription description, string device, string? devices, ITrainingObserver obs,
         ConvAlgorithm convolution = ConvAlgorithm.Auto)
     {
-        _model = ModelZoo.Canonical(model);
-        if (devices is not null && _model == "lenet5")
-            throw new ArgumentException("--devices splits AlexNet's two towers; use --model alexnet or alexnet-small");
+        Description = description;
         _devices = GpuNet.Runtime.Devices.OpenRun(device, devices);
         foreach (var d in _devices)
         {
@@ -164,6 +162,8 @@ public sealed class NetworkBuilder : IDisposable
             obs.Message($"device: {d.Name} ({d.Description})");
         }
     }
+
+    public NetworkDescription Description { get; }
 
     /// <summary>
     /// The convolution algorithms the devices measured (ConvAlgorithm.Measure), as "device op shape: choice".
@@ -174,8 +174,8 @@ public sealed class NetworkBuilder : IDisposable
     public INetwork Network => _network ?? throw new InvalidOperationException("Build the network first");
 
     public void Build(int classes) =>
-        _network = _devices.Length == 1 ? ModelZoo.Create(_model, _devices[0], classes)
-            : new TwoTowerAlexNet(_model, _devices[0], _devices[1], classes);
+        _network = _devices.Length == 1 ? Description.Build(_devices[0], classes)
+            : new TwoTowerAlexNet(Description, _devices[0], _devices[1], classes);
 
     /// <summary>
     /// Initial weights. A split network gets exactly the weights of the single-device model with the same seed
@@ -186,7 +186,7 @@ public sealed class NetworkBuilder : IDisposable
         if (Network is Model m) { Initializer.Apply(m, scheme, rng); return; }
         var split = (TwoTowerAlexNet)Network;
         using var host = new GpuNet.Runtime.Cpu.CpuAccelerator();
-        using var single = ModelZoo.Create(_model, host, split.Classes);
+        using var single = Description.Build(host, split.Classes);
         Initializer.Apply(single, scheme, rng);
         split.LoadFrom(single);
     }

@@ -39,7 +39,8 @@ public sealed class TrainingData
         return r;
     }
 
-    public static TrainingData Open(TrainOptions o, ITrainingObserver obs, CancellationToken ct = default)
+    public static TrainingData Open(TrainOptions o, Networks.NetworkDescription network, ITrainingObserver obs,
+        CancellationToken ct = default)
     {
         if (o.Cache is not ("auto" or "on" or "off"))
             throw new ArgumentException($"--cache takes auto, on or off, got '{o.Cache}'");
@@ -63,7 +64,7 @@ public sealed class TrainingData
         }
         var bad = new BadFiles(o.Strict);
         // large JPEGs decode at a reduced scale that still serves the first resize of the transform reading each store
-        var (trainSpec, evalSpec) = o.TransformSpecs();
+        var (trainSpec, evalSpec) = o.TransformSpecs(network);
         int Shorter(string spec) => Transform.DecodeShorterSideOf(Transform.ParseSteps(spec));
         int[] shorter = [Shorter(trainSpec), Shorter(evalSpec), Shorter(evalSpec)];
         var stores = new[] { train, val, splits.Test }.Select((f, i) => f is null ? null

@@ -5,6 +5,7 @@ using GpuNet.Data;
 using GpuNet.Distributed;
 using GpuNet.Losses;
 using GpuNet.Models;
+using GpuNet.Networks;
 using GpuNet.Optim;
 using GpuNet.Runtime;
 
@@ -33,7 +34,7 @@ public sealed class TrainingRun : IDisposable
     private bool Writes => _ranks.Rank == 0;
     /// <summary>The best epoch's weights, kept by every rank of a parallel run for the test (host copies).</summary>
     private float[][]? _bestWeights;
-    private readonly NetworkBuilder _net;
+    private readonly RunNetwork _net;
     private readonly TrainingData _data;
     private readonly Optimizer _optimizer;
     private readonly LearningRateSchedule _schedule;
@@ -76,8 +77,13 @@ public sealed class TrainingRun : IDisposable
     /// builds the model and its transforms, then initialises the weights or, when resuming, restores weights,
     /// optimizer, state and history from last.ckpt and metrics.csv.
     /// </summary>
+    /// <remarks>
+    /// The network: when resuming, the description last.ckpt holds (the file it came from may be gone or edited);
+    /// else <paramref name="network"/>, else the file <see cref="TrainOptions.Network"/>, else the shipped
+    /// <see cref="TrainOptions.Model"/>.
+    /// </remarks>
     public static TrainingRun Open(TrainOptions o, ITrainingObserver obs, bool resume = false,
-        CancellationToken ct = default, IGradientReducer? ranks = null)
+        CancellationToken ct = default, IGradientReducer? ranks = null, NetworkDescription? network = null)
     {
         o.Validate();
         ranks ??= new SingleProcessReducer();
@@ -89,7 +95,7 @@ public sealed class TrainingRun : IDisposable
         var schedule = LearningRateSchedule.Parse(o.Schedule);
         var lossKind = Trainer.ParseLoss(o.Loss);
         var optimizer = Optimizer.Create(o.Optimizer, o.LearningRate, o.WeightDecay, o.L1, o.Momentum);
-        NetworkBuilder? net = null;
+        RunNetwork? net = null;
         try
         {
             bool writes = ranks.Rank == 0;
@@ -101,9 +107,12 @@ public sealed class TrainingRun : IDisposable
             // every rank of a parallel run reads last.ckpt: the run folder must be where each rank sees it
             var last = resume ? Checkpoint.Read(Path.Combine(o.Out, Trainer.LastCheckpoint)) : null;
             if (writes) RunFolder.RemoveStaleTemps(o.Out, obs);
+            var description = last is not null ? Checkpoint.Description(last)
+                : network ?? (o.Network is { } file ? NetworkDescription.Load(file) : ModelZoo.Describe(o.Model));
+            o = o with { Model = description.Name };
             var (device, devices) = DataParallel.DevicesFor(ranks, o.Device, o.Devices);
-            net = new NetworkBuilder(o.Model, device, devices, obs, Trainer.ParseConvAlgorithm(o.ConvAlgorithm));
-            var data = TrainingData.Open(o, obs, ct);
+            net = new RunNetwork(description, device, devices, obs, Trainer.ParseConvAlgorithm(o.ConvAlgorithm));
+            var data = TrainingData.Open(o, description, obs, ct);
             return new TrainingRun(o, obs, ranks, net, data, optimizer, schedule, lossKind, scheme, last);
         }
         catch
@@ -114,12 +123,12 @@ public sealed class TrainingRun : IDisposable
         }
     }
 
-    private TrainingRun(TrainOptions o, ITrainingObserver obs, IGradientReducer ranks, NetworkBuilder net,
+    private TrainingRun(TrainOptions o, ITrainingObserver obs, IGradientReducer ranks, RunNetwork net,
         TrainingData data, Optimizer optimizer, LearningRateSchedule schedule, LossKind lossKind, InitScheme scheme,
         CheckpointFile? last)
     {
         (_o, _obs, _ranks, _net, _data, _optimizer, _schedule) = (o, obs, ranks, net, data, optimizer, schedule);
-        ModelName = ModelZoo.Canonical(o.Model);
+        ModelName = net.Description.Name;
         var classes = data.Classes;
         if (last is not null && last.GetJson<string[]>("classes") is { } saved && !saved.SequenceEqual(classes))
             throw new CheckpointException($"{last.Path}: the run was trained on classes {string.Join(", ", saved)}, " +
@@ -127,7 +136,7 @@ public sealed class TrainingRun : IDisposable
         net.Build(classes.Length);
 
         // transforms and normalisation (training statistics, kept in the checkpoint)
-        var (trainSpec, evalSpec) = o.TransformSpecs();
+        var (trainSpec, evalSpec) = o.TransformSpecs(net.Description);
         var trainSteps = Transform.ParseSteps(trainSpec);
         var evalSteps = Transform.ParseSteps(evalSpec);
         if (evalSteps.Any(st => st.IsRandom))
@@ -158,6 +167,7 @@ public sealed class TrainingRun : IDisposable
         _description = new Dictionary<string, string>
         {
             ["model"] = ModelName,
+            [Checkpoint.NetworkKey] = net.Description.ToYaml(),
             ["classes"] = JsonSerializer.Serialize(classes),
             ["input_shape"] = JsonSerializer.Serialize(shape),
             ["mean"] = JsonSerializer.Serialize(mean),

@@ -76,7 +76,8 @@ public sealed class CancellationTests : IDisposable
         Assert.ThrowsAny<OperationCanceledException>(() => ImageFolder.List(data, ct: cancelled));
         Assert.ThrowsAny<OperationCanceledException>(() => ImageFolder.Split(data, 1, 0.1, ct: cancelled));
         var o = new TrainOptions { Data = data, Out = Path.Combine(_dir, "run") };
-        Assert.ThrowsAny<OperationCanceledException>(() => TrainingData.Open(o, NullObserver.Instance, cancelled));
+        Assert.ThrowsAny<OperationCanceledException>(() => TrainingData.Open(o, ModelZoo.Describe("lenet5"),
+            NullObserver.Instance, cancelled));
         var store = new ImageStore(ImageFolder.List(data), new BadFiles(false));
         Assert.ThrowsAny<OperationCanceledException>(() => store.Preload(2, ct: cancelled));
         Assert.False(store.IsCached);
