@@ -63,10 +63,9 @@ internal static class TrainCommand
         };
         var init = new Option<string?>("--init")
         {
-            Description =
-                "Initialiser of every weight and bias whose layer names none (weight_init, bias_init in the " +
-                $"network file): uniform (±1/sqrt(fan_in)), xavier, he, alexnet (N(0, 0.01)) " +
-                $"({ByModel(d.Init, a.Init)})"
+            Description = "Initialisation: file (each layer's weight_init/bias_init from the network file, else " +
+                "uniform), alexnet (each layer's, else N(0, 0.01) and bias 0), or uniform (±1/sqrt(fan_in)), xavier, " +
+                $"he for every parameter ({ByModel(d.Init, a.Init)})"
         };
         var loss = new Option<string>("--loss")
         {

@@ -21,8 +21,9 @@ public sealed class Lrn(string name, LrnParameters p) : BufferedLayer(name), IDe
                 new("k", "a number", "2", "k"),
                 new("groups", "a positive integer", "1", "channel groups the window never crosses (AlexNet: 2)"),
             ],
-            Create = a => new Lrn(a.Name, new LrnParameters(a.Int("size", 1), a.Float("alpha"), a.Float("beta"),
-                a.Float("k"), a.Int("groups", 1))),
+            Create = a => new Lrn(a.Name, new LrnParameters(a.Int("size", 1) is int n && n % 2 == 1 ? n
+                    : throw a.Error("size", $"size is {n}, expected an odd number (a window centred on its channel)"),
+                a.Float("alpha"), a.Float("beta"), a.Float("k"), a.Int("groups", 1))),
         },
     ];
 

@@ -4,7 +4,9 @@ using GpuNet.Layers;
 namespace GpuNet.Models;
 
 /// <summary>
-/// Weight initialisation schemes: the run's default for every parameter its layer gives no initialiser.
+/// Weight initialisation schemes of a run. <see cref="File"/> and <see cref="AlexNet"/> give each parameter its layer's
+/// own initialiser (<c>weight_init</c>, <c>bias_init</c> in the network file) and differ in what the rest get;
+/// <see cref="Uniform"/>, <see cref="Xavier"/> and <see cref="He"/> apply to every parameter, whatever the file says.
 /// </summary>
 public enum InitScheme
 {
@@ -15,9 +17,12 @@ public enum InitScheme
     /// <summary>He: N(0, 2/fan_in), biases 0.</summary>
     He,
     /// <summary>
-    /// AlexNet: N(0, 0.01²), biases 0 (the network file gives conv2, conv4, conv5, fc6 and fc7 a bias of 1).
+    /// The 2012 paper's: each layer's initialisers (the AlexNet files give conv2, conv4, conv5, fc6 and fc7 a bias of
+    /// 1); where a layer names none, weights N(0, 0.01²) and biases 0.
     /// </summary>
     AlexNet,
+    /// <summary>Each layer's initialisers; where a layer names none, <see cref="Uniform"/>'s rule.</summary>
+    File,
 }
 
 /// <summary>How one parameter is initialised.</summary>
@@ -27,14 +32,15 @@ public enum InitKind { Uniform, Xavier, He, Gaussian, Constant }
 /// One parameter's initialiser, as a network file writes it in <c>weight_init</c> or <c>bias_init</c>:
 /// <c>uniform</c> (±1/√fan_in), <c>xavier</c>, <c>he</c>, <c>gaussian:STD</c>, <c>constant:V</c> or a bare number V.
 /// </summary>
-public readonly record struct InitSpec(InitKind Kind, float Value = 0f)
+public readonly record struct InitSpec(InitKind Kind, double Value = 0)
 {
     public const string Expected = "uniform, xavier, he, gaussian:STD, constant:VALUE or a number";
 
     public static bool TryParse(string text, out InitSpec spec)
     {
-        static bool Number(string s, out float v) =>
-            float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && float.IsFinite(v);
+        // doubles: gaussian:0.01 scales by the double 0.01, as the initialiser always did
+        static bool Number(string s, out double v) =>
+            double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && float.IsFinite((float)v);
         string t = text.Trim();
         int colon = t.IndexOf(':');
         string head = colon < 0 ? t : t[..colon], arg = colon < 0 ? "" : t[(colon + 1)..];
@@ -44,12 +50,12 @@ public readonly record struct InitSpec(InitKind Kind, float Value = 0f)
             case "uniform" when colon < 0: spec = new(InitKind.Uniform); return true;
             case "xavier" when colon < 0: spec = new(InitKind.Xavier); return true;
             case "he" when colon < 0: spec = new(InitKind.He); return true;
-            case "gaussian" when Number(arg, out float std) && std >= 0:
+            case "gaussian" when Number(arg, out double std) && std >= 0:
                 spec = new(InitKind.Gaussian, std);
                 return true;
-            case "constant" when Number(arg, out float c): spec = new(InitKind.Constant, c); return true;
+            case "constant" when Number(arg, out double c): spec = new(InitKind.Constant, c); return true;
         }
-        if (colon < 0 && Number(t, out float value)) { spec = new(InitKind.Constant, value); return true; }
+        if (colon < 0 && Number(t, out double value)) { spec = new(InitKind.Constant, value); return true; }
         return false;
     }
 
@@ -72,7 +78,7 @@ public readonly record struct InitSpec(InitKind Kind, float Value = 0f)
                 InitKind.Xavier => rng.Uniform(-1f, 1f) * MathF.Sqrt(6f / (p.FanIn + p.FanOut)),
                 InitKind.He => (float)(rng.NextGaussian() * Math.Sqrt(2.0 / p.FanIn)),
                 InitKind.Gaussian => (float)(rng.NextGaussian() * Value),
-                _ => Value,
+                _ => (float)Value,
             };
     }
 }
@@ -81,29 +87,31 @@ public static class Initializer
 {
     public static InitScheme Parse(string name) => name.Trim().ToLowerInvariant() switch
     {
+        "file" => InitScheme.File,
         "uniform" => InitScheme.Uniform,
         "xavier" or "glorot" => InitScheme.Xavier,
         "he" or "kaiming" => InitScheme.He,
         "alexnet" => InitScheme.AlexNet,
-        _ => throw new ArgumentException($"unknown initialiser '{name}'; known: uniform, xavier, he, alexnet"),
+        _ => throw new ArgumentException($"unknown initialiser '{name}'; known: file, uniform, xavier, he, alexnet"),
     };
 
     /// <summary>What <paramref name="scheme"/> gives a weight or a bias its layer says nothing about.</summary>
     public static InitSpec Default(InitScheme scheme, ParameterRole role) => (scheme, role) switch
     {
-        (InitScheme.Uniform, _) => new(InitKind.Uniform),
-        (_, ParameterRole.Bias) => new(InitKind.Constant, 0f),
+        (InitScheme.Uniform or InitScheme.File, _) => new(InitKind.Uniform),
+        (_, ParameterRole.Bias) => new(InitKind.Constant, 0),
         (InitScheme.Xavier, _) => new(InitKind.Xavier),
         (InitScheme.He, _) => new(InitKind.He),
-        _ => new(InitKind.Gaussian, 0.01f),
+        _ => new(InitKind.Gaussian, 0.01),
     };
 
     /// <summary>Fills every trainable weight and bias of the model (normalisation layers keep γ = 1, β = 0).</summary>
     public static void Apply(INetwork model, InitScheme scheme, Rng rng) => Apply(model.Parameters, scheme, rng);
 
     /// <summary>
-    /// Fills every weight and bias, in order: with its own initialiser (<see cref="Parameter.Init"/>, from the network
-    /// file) where it has one, else with the scheme's.
+    /// Fills every weight and bias, in order: under <see cref="InitScheme.File"/> and <see cref="InitScheme.AlexNet"/>
+    /// with its own initialiser (<see cref="Parameter.Init"/>, from the network file) where it has one, else (and under
+    /// the other schemes always) with the scheme's.
     /// </summary>
     public static void Apply(IEnumerable<Parameter> parameters, InitScheme scheme, Rng rng)
     {
@@ -111,7 +119,8 @@ public static class Initializer
         {
             if (p.Role is not (ParameterRole.Weight or ParameterRole.Bias)) continue;
             var host = new float[p.Data.Length];
-            (p.Init ?? Default(scheme, p.Role)).Fill(host, p, rng);
+            bool own = scheme is InitScheme.File or InitScheme.AlexNet;
+            ((own ? p.Init : null) ?? Default(scheme, p.Role)).Fill(host, p, rng);
             p.Data.CopyFrom(host);
         }
     }

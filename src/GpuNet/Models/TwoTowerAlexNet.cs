@@ -137,7 +137,7 @@ public sealed class TwoTowerAlexNet : INetwork
 
     /// <summary>Which device holds each layer (for <c>gpunet summary --devices</c>).</summary>
     public IEnumerable<(Layer Layer, Accelerator Device)> Placement =>
-        Enumerable.Range(0, 4)
+        Enumerable.Range(0, _stage[0].Length)
             .SelectMany(s => Enumerable.Range(0, 2).SelectMany(t => _stage[t][s].Layers.Select(l => (l, _dev[t]))))
             .Concat(_head.Layers.Select(l => (l, _dev[0])));
 

@@ -135,6 +135,12 @@ public sealed class NetworkDescription
     public Models.Model Build(Runtime.Accelerator accelerator, int? classes = null) =>
         NetworkGraph.Build(this, accelerator, classes ?? Classes);
 
+    /// <summary>
+    /// Checks what can be checked without setting the network up: names, types, inputs and every setting's value
+    /// (shapes are checked by <see cref="Build"/>).
+    /// </summary>
+    public void Check() => NetworkGraph.Layers(this, Classes);
+
     /// <summary>Two descriptions are equal when they write the same file.</summary>
     public override bool Equals(object? obj) => obj is NetworkDescription d && d.ToYaml() == ToYaml();
     public override int GetHashCode() => ToYaml().GetHashCode(StringComparison.Ordinal);

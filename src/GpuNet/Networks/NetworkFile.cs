@@ -43,6 +43,12 @@ public static class NetworkFile
             throw new NetworkFileException(file, new SourcePosition((int)e.Start.Line, (int)e.Start.Column),
                 $"not valid YAML: {what}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner gives up this way on some unclosed flow collections, without a position
+            throw new NetworkFileException(file, null, "not valid YAML: an unclosed '{' or '[' (a flow mapping or " +
+                "list must close on the line it belongs to)", e);
+        }
         if (stream.Documents.Count != 1)
             throw new NetworkFileException(file, null,
                 stream.Documents.Count == 0 ? "the file is empty; a network file starts with 'name:'"
@@ -110,8 +116,19 @@ public static class NetworkFile
             if (shapeNode is not YamlSequenceNode shapeList)
                 throw Error(shapeNode, $"input shape must be a list such as [3, 32, 32], got {Kind(shapeNode)}");
             int[] shape = shapeList.Children.Select(c => Int(c, "an input dimension", 1)).ToArray();
-            string? Transform(string key) =>
-                input.FirstOrDefault(e => e.Key == key).Value is { } v ? Scalar(v, $"input {key}") : null;
+            string? Transform(string key)
+            {
+                if (input.FirstOrDefault(e => e.Key == key).Value is not { } v) return null;
+                string spec = Scalar(v, $"input {key}");
+                try
+                {
+                    var steps = Data.Transform.ParseSteps(spec);
+                    if (key == "eval_transform" && steps.Any(st => st.IsRandom))
+                        throw new ArgumentException("it has random steps; evaluation must be deterministic");
+                }
+                catch (ArgumentException e) { throw Error(v, $"input {key} '{spec}': {e.Message}"); }
+                return spec;
+            }
             int classes = Find("classes") is { } c ? Int(c, "classes", 1) : 10;
             var training = Find("training") is { } t ? Training(t) : [];
             var layersNode = Find("layers") ?? throw Error(root, "the network has no 'layers:' list");

@@ -22,7 +22,9 @@ public static class TrainingDefaults
             && v >= min ? v : throw new ArgumentException($"'{value}' is not an integer of at least {min}");
         float Float(float min, float max) =>
             float.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out float v) && float.IsFinite(v)
-            && v >= min && v < max ? v : throw new ArgumentException($"'{value}' is not a number in [{min}, {max})");
+            && v >= min && v < max ? v : throw new ArgumentException(min == float.Epsilon
+                ? $"'{value}' is not a positive number" : max == float.PositiveInfinity
+                ? $"'{value}' is not a number of at least {min}" : $"'{value}' is not a number in [{min}, {max})");
         switch (key)
         {
             case "epochs": return o with { Epochs = Int(1) };

@@ -25,7 +25,7 @@ public readonly record struct Conv2dGeometry(
             throw new ArgumentException($"convolution stride must be positive and padding non-negative: {this}");
         if (C % Groups != 0 || K % Groups != 0)
             throw new ArgumentException($"groups={Groups} must divide input channels {C} and filters {K}");
-        if (OutH <= 0 || OutW <= 0)
+        if (OutH <= 0 || OutW <= 0 || H + 2 * PadH < R || W + 2 * PadW < S)
             throw new ArgumentException($"a {R}x{S} kernel does not fit a {H}x{W} input padded by {PadH},{PadW}");
     }
 }
@@ -48,8 +48,9 @@ public readonly record struct Pool2dGeometry(
         if (N <= 0 || C <= 0 || H <= 0 || W <= 0 || KernelH <= 0 || KernelW <= 0 || StrideH <= 0 || StrideW <= 0)
             throw new ArgumentException($"pooling sizes must be positive: {this}");
         if (PadH < 0 || PadW < 0 || PadH >= KernelH || PadW >= KernelW)
-            throw new ArgumentException($"pooling padding must be in [0, kernel): {this}");
-        if (OutH <= 0 || OutW <= 0)
+            throw new ArgumentException(
+                $"pooling padding must be in [0, kernel): got padding {PadH} with a {KernelH}x{KernelW} window");
+        if (OutH <= 0 || OutW <= 0 || H + 2 * PadH < KernelH || W + 2 * PadW < KernelW)
             throw new ArgumentException($"a {KernelH}x{KernelW} window does not fit a {H}x{W} input");
     }
 }

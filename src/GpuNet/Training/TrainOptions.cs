@@ -26,7 +26,11 @@ public sealed record TrainOptions
     public float WeightDecay { get; init; }
     public float L1 { get; init; }
     public string Schedule { get; init; } = "step:1:0.7";
-    public string Init { get; init; } = "uniform";
+    /// <summary>
+    /// The initialisation scheme (<see cref="Models.InitScheme"/>): file (the default: each layer's own initialisers,
+    /// else uniform), alexnet, or uniform, xavier, he for every parameter.
+    /// </summary>
+    public string Init { get; init; } = "file";
     public string Loss { get; init; } = "cross-entropy";
     public ulong Seed { get; init; } = 1;
     public string Device { get; init; } = "cpu";

@@ -99,6 +99,10 @@ public sealed class TrainingRun : IDisposable
         try
         {
             bool writes = ranks.Rank == 0;
+            // a new run's network is checked (types, settings, inputs) before anything is created or read
+            var fresh = resume ? null
+                : network ?? (o.Network is { } file ? NetworkDescription.Load(file) : ModelZoo.Describe(o.Model));
+            if (fresh is not null) fresh.Check();
             if (!resume && writes)
             {
                 RunFolder.CheckNew(o.Out, o.Overwrite);
@@ -107,8 +111,7 @@ public sealed class TrainingRun : IDisposable
             // every rank of a parallel run reads last.ckpt: the run folder must be where each rank sees it
             var last = resume ? Checkpoint.Read(Path.Combine(o.Out, Trainer.LastCheckpoint)) : null;
             if (writes) RunFolder.RemoveStaleTemps(o.Out, obs);
-            var description = last is not null ? Checkpoint.Description(last)
-                : network ?? (o.Network is { } file ? NetworkDescription.Load(file) : ModelZoo.Describe(o.Model));
+            var description = last is not null ? Checkpoint.Description(last) : fresh!;
             o = o with { Model = description.Name };
             var (device, devices) = DataParallel.DevicesFor(ranks, o.Device, o.Devices);
             net = new RunNetwork(description, device, devices, obs, Trainer.ParseConvAlgorithm(o.ConvAlgorithm));

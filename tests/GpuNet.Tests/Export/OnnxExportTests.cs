@@ -222,6 +222,31 @@ public sealed class OnnxConventionTests : IDisposable
             $"conventions model {variant}, opset {opset}");
     }
 
+    // graphs: add (residual connections), concat (Inception modules), convolutions without bias, batch norm with
+    // running statistics of its own (not the initial 0 and 1)
+    [Theory]
+    [InlineData("resnet20")]
+    [InlineData("inception-small")]
+    [InlineData("tiny-res")]
+    public void Graph_networks_agree_with_ONNX_Runtime(string name)
+    {
+        using var cpu = new CpuAccelerator();
+        var d = name == "tiny-res" ? GpuNet.Networks.NetworkDescription.Parse(
+            GpuNet.Tests.Networks.NetworkFileTests.Residual, "tiny-res.yaml") : ModelZoo.Describe(name);
+        using var m = d.Build(cpu);
+        Initializer.Apply(m, InitScheme.He, new Rng(3));
+        var r = new Random(5);
+        foreach (var p in m.Parameters.Where(p => p.Role is not (ParameterRole.Weight or ParameterRole.Bias)))
+            p.Data.CopyFrom(Enumerable.Range(0, p.Data.Length).Select(_ => (float)(0.5 + r.NextDouble())).ToArray());
+        string path = Path.Combine(_dir, $"{name}.onnx");
+        OnnxExporter.Save(OnnxExporter.Build(m), path);
+        const int n = 3;
+        var x = OnnxRun.Random(n, m.InputShape, 13);
+        using var tx = cpu.FromHost(x, [n, .. m.InputShape]);
+        OnnxRun.Same(m.Forward(tx, training: false).ToArray(), OnnxRun.Run(path, x, n, m.InputShape), m.Classes,
+            $"{name} in ONNX Runtime");
+    }
+
     private sealed class Mystery(string name) : Layer(name)
     {
         public override string Kind => "Mystery";
@@ -270,6 +295,8 @@ public sealed class OnnxCheckerTests : IDisposable
     [InlineData("alexnet-small")]
     [InlineData("conventions0")]
     [InlineData("conventions1")]
+    [InlineData("resnet20")]
+    [InlineData("inception-small")]
     public void The_ONNX_checker_passes_with_full_check(string name)
     {
         using var cpu = new CpuAccelerator();

@@ -77,6 +77,7 @@ internal static class OnnxRun
             ["std"] = JsonSerializer.Serialize(std),
             ["eval_transform"] = evalTransform,
         };
+        if (net is GpuNet.Models.Model { Description: { } d }) meta[Checkpoint.NetworkKey] = d.ToYaml();
         Checkpoint.Save(path, meta, Checkpoint.NetworkTensors(net, null));
     }
 
