@@ -1,9 +1,9 @@
 #!/bin/bash
 # The graph executor against the chain (issue #25): OLD=path to an older build of gpunet, NEW=this one;
-# interleaved, training img/s from the epoch lines. Needs data/mnist and data/shapes (data-scripts/)., training img/s from the epoch lines
+# interleaved, training img/s from the epoch lines. Needs data/mnist and data/shapes (data-scripts/).
 cd "$(dirname "$0")/.."
 OLD=${OLD:?set OLD to an older gpunet, e.g. a worktree build of 49a7084}
-NEW=${NEW:-$(dirname "$0")/../src/GpuNet.Cli/bin/Release/net10.0/gpunet}
+NEW=${NEW:-$PWD/src/GpuNet.Cli/bin/Release/net10.0/gpunet}
 for round in 1 2 3; do
   for side in old new; do
     G=$OLD; [ $side = new ] && G=$NEW
