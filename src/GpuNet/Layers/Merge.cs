@@ -94,6 +94,7 @@ public sealed class Add(string name) : MergeLayer(name), IDescribedLayer
 public sealed class Concat(string name) : MergeLayer(name), IDescribedLayer
 {
     private Tensor?[] _parts = [];
+    private Tensor[] _dxs = [];
 
     public override string Kind => "Concat";
 
@@ -138,7 +139,8 @@ public sealed class Concat(string name) : MergeLayer(name), IDescribedLayer
     public override IReadOnlyList<Tensor> BackwardAll(Tensor dy)
     {
         int n = dy.Shape[0], row = Shapes.Product(OutputShape), offset = 0;
-        var dxs = new Tensor[InputShapes.Count];
+        if (_dxs.Length != InputShapes.Count) _dxs = new Tensor[InputShapes.Count];
+        var dxs = _dxs;
         for (int i = 0; i < dxs.Length; i++)
         {
             int part = Shapes.Product(InputShapes[i]);

@@ -32,6 +32,7 @@ public sealed class Model : INetwork
     private readonly Tensor?[] _grads;         // during backward: the gradient of each layer's output so far
     private readonly bool[] _owned;            // _grads[i] is _sums[i] (a sum this model owns), not a layer's tensor
     private readonly Tensor?[] _sums;          // per layer read more than once: where its gradients are summed
+    private readonly Tensor[]?[] _mergeInputs; // per merge layer: its inputs of this forward pass
     private readonly bool _propagateToInput;
     private Tensor? _inputGrad;
 
@@ -93,6 +94,7 @@ public sealed class Model : INetwork
         _grads = new Tensor?[nodes.Count];
         _owned = new bool[nodes.Count];
         _sums = new Tensor?[nodes.Count];
+        _mergeInputs = new Tensor[]?[nodes.Count];
         FuseRelu(true);
     }
 
@@ -142,9 +144,14 @@ public sealed class Model : INetwork
             layer.Step = Step;
             layer.FirstSample = FirstSample;
             var inputs = _inputs[i];
-            _outputs[i] = layer is MergeLayer merge
-                ? merge.Forward(inputs.Select(j => j == NetworkInput ? x : _outputs[j]!).ToArray(), training)
-                : layer.Forward(inputs[0] == NetworkInput ? x : _outputs[inputs[0]]!, training);
+            if (layer is MergeLayer merge)
+            {
+                // the merge's inputs in a reused array: no allocation per batch
+                var xs = _mergeInputs[i] ??= new Tensor[inputs.Length];
+                for (int k = 0; k < inputs.Length; k++) xs[k] = inputs[k] == NetworkInput ? x : _outputs[inputs[k]]!;
+                _outputs[i] = merge.Forward(xs, training);
+            }
+            else _outputs[i] = layer.Forward(inputs[0] == NetworkInput ? x : _outputs[inputs[0]]!, training);
         }
         return _layers.Count > 0 ? _outputs[^1]! : x;
     }

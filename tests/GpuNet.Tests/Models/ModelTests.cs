@@ -9,6 +9,7 @@ public sealed class ModelTests
     [Theory]
     [InlineData("lenet5", 61_706)]
     [InlineData("alexnet", 60_965_224)]
+    [InlineData("resnet20", 272_474)]   // option B shortcuts (the 1x1 projections: 2,752)
     public void Parameter_counts_match_the_papers(string name, long expected)
     {
         using var acc = new CpuAccelerator();

@@ -113,17 +113,6 @@ public sealed class BuiltInNetworkTests
         Assert.Equal(old.Forward(x, n, training: false).ToArray(), file.Forward(x, n, training: false).ToArray());
     }
 
-    [Theory]
-    [InlineData("lenet5", 61_706)]
-    [InlineData("alexnet", 60_965_224)]
-    [InlineData("resnet20", 272_474)]
-    public void Parameter_counts(string name, long expected)
-    {
-        using var cpu = new CpuAccelerator();
-        using var m = ModelZoo.Create(name, cpu);
-        Assert.Equal(expected, m.ParameterCount);
-    }
-
     [Fact]
     public void ResNet20_is_the_CIFAR_network_with_projection_shortcuts()
     {
